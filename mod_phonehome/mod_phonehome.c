@@ -1,0 +1,755 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/*
+ * mod_phonehome: devices "phone home" with a beat; the server knows at once
+ * when one stops.  This file is the httpd glue: directives, hooks, the
+ * device table in shared memory and the beat handler.  The logic lives in
+ * the ph_*.c core, which knows nothing of httpd.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_mpm.h"
+#include "ap_provider.h"
+#include "ap_slotmem.h"
+#include "mod_watchdog.h"
+#include "util_mutex.h"
+
+#include "apr_strings.h"
+
+#include "mod_phonehome.h"
+#include "ph_beat.h"
+#include "ph_name.h"
+#include "ph_text.h"
+
+#ifndef PH_STATE_DIR
+#define PH_STATE_DIR "/var/lib/phonehome"
+#endif
+
+#define PH_MUTEX_TYPE       "phonehome-shm"
+#define PH_SLOTMEM_DEVICES  "phonehome-devices"
+#define PH_SLOTMEM_INDEX    "phonehome-index"
+#define PH_BODY_MAX         4096
+#define PH_RETAINED_KEY     "mod_phonehome-retained"
+
+ph_shared_t ph_shared;
+
+static const ap_slotmem_provider_t *ph_storage;
+static ap_slotmem_instance_t *ph_devices_mem;
+static ap_slotmem_instance_t *ph_index_mem;
+
+/* Survives graceful restarts in the parent, where statics do not. */
+typedef struct {
+    apr_time_t started;
+} ph_retained_t;
+
+typedef struct {
+    const char *location;           /* the <Location> path, for the device */
+} ph_dir_conf_t;
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    ph_server_conf_t *c = apr_pcalloc(p, sizeof(*c));
+
+    (void)s;
+    c->max_age = 300;                   /* the seed's -m 300 */
+    c->max_devices = 1024;
+    c->auto_register = 1;
+    c->devices = apr_array_make(p, 4, sizeof(ph_devconf_t));
+    c->device_index = apr_hash_make(p);
+    c->monitor_name = "Raspberry Pi phone home";
+    c->mail_to = apr_array_make(p, 2, sizeof(const char *));
+    c->smtp_host = "localhost";
+    c->smtp_port = 25;
+    c->smtp_starttls = PH_TLS_ON;
+    c->state_dir = PH_STATE_DIR;
+    c->digest_window = 10;
+    return c;
+}
+
+static void *ph_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    ph_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
+
+    if (dir) {
+        apr_size_t n = strlen(dir);
+
+        while (n > 1 && dir[n - 1] == '/') {
+            n--;
+        }
+        d->location = apr_pstrmemdup(p, dir, n);
+    }
+    return d;
+}
+
+static void *ph_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    ph_dir_conf_t *base = basev, *add = addv;
+    ph_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
+
+    d->location = add->location ? add->location : base->location;
+    return d;
+}
+
+static ph_server_conf_t *ph_sconf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config,
+                                &phonehome_module);
+}
+
+/* Every directive is global; the message names the directive. */
+#define PH_GLOBAL_ONLY(cmd)                                             \
+    do {                                                                \
+        const char *err_ = ap_check_cmd_context((cmd), GLOBAL_ONLY);    \
+        if (err_) {                                                     \
+            return err_;                                                \
+        }                                                               \
+    } while (0)
+
+static const char *ph_bad(cmd_parms *cmd, const char *why)
+{
+    return why ? apr_pstrcat(cmd->pool, cmd->cmd->name, ": ", why, NULL)
+               : NULL;
+}
+
+static const char *ph_set_max_age(cmd_parms *cmd, void *d, const char *arg)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    return ph_bad(cmd, ph_conf_seconds(cmd->pool, arg, 1, PH_MAX_AGE_LIMIT,
+                                       &ph_sconf(cmd)->max_age));
+}
+
+static const char *ph_set_grace(cmd_parms *cmd, void *d, const char *arg)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    c->startup_grace_set = 1;
+    return ph_bad(cmd, ph_conf_seconds(cmd->pool, arg, 0, PH_MAX_AGE_LIMIT,
+                                       &c->startup_grace));
+}
+
+static const char *ph_set_max_devices(cmd_parms *cmd, void *d,
+                                      const char *arg)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    return ph_bad(cmd, ph_conf_seconds(cmd->pool, arg, 1,
+                                       PH_MAX_DEVICES_LIMIT,
+                                       &ph_sconf(cmd)->max_devices));
+}
+
+static const char *ph_set_auto_register(cmd_parms *cmd, void *d, int flag)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    ph_sconf(cmd)->auto_register = flag;
+    return NULL;
+}
+
+static const char *ph_set_notify_first(cmd_parms *cmd, void *d, int flag)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    ph_sconf(cmd)->notify_first_beat = flag;
+    return NULL;
+}
+
+static const char *ph_set_device(cmd_parms *cmd, void *d, const char *raw)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+    apr_array_header_t *words;
+    ph_devconf_t *dc;
+    const char *why;
+    int i;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if ((why = ph_conf_words(cmd->pool, raw, &words)) != NULL) {
+        return ph_bad(cmd, why);
+    }
+    if (words->nelts < 1) {
+        return ph_bad(cmd, "needs a device name");
+    }
+    dc = apr_array_push(c->devices);
+    memset(dc, 0, sizeof(*dc));
+    dc->name = APR_ARRAY_IDX(words, 0, char *);
+    if ((why = ph_name_check(dc->name)) != NULL) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "'%s': %s",
+                                        ph_text_oneline(cmd->pool, dc->name),
+                                        why));
+    }
+    if (apr_hash_get(c->device_index, dc->name, APR_HASH_KEY_STRING)) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "'%s' is declared twice",
+                                        dc->name));
+    }
+    for (i = 1; i < words->nelts; i++) {
+        why = ph_conf_device_option(cmd->pool, dc,
+                                    APR_ARRAY_IDX(words, i, char *));
+        if (why) {
+            return ph_bad(cmd, apr_psprintf(cmd->pool, "device '%s': %s",
+                                            dc->name, why));
+        }
+    }
+    apr_hash_set(c->device_index, dc->name, APR_HASH_KEY_STRING, dc);
+    return NULL;
+}
+
+static const char *ph_set_monitor_name(cmd_parms *cmd, void *d,
+                                       const char *arg)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    ph_sconf(cmd)->monitor_name = arg;
+    return ph_bad(cmd, ph_conf_display(cmd->pool, arg));
+}
+
+static const char *ph_set_mail_from(cmd_parms *cmd, void *d, const char *arg)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    ph_sconf(cmd)->mail_from = arg;
+    return ph_bad(cmd, ph_conf_address(cmd->pool, arg));
+}
+
+static const char *ph_add_mail_to(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *why;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if ((why = ph_conf_address(cmd->pool, arg)) != NULL) {
+        return ph_bad(cmd, why);
+    }
+    APR_ARRAY_PUSH(ph_sconf(cmd)->mail_to, const char *) = arg;
+    return NULL;
+}
+
+static const char *ph_set_smtp_server(cmd_parms *cmd, void *d,
+                                      const char *arg)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    return ph_bad(cmd, ph_conf_hostport(cmd->pool, arg, 25, &c->smtp_host,
+                                        &c->smtp_port));
+}
+
+static const char *ph_set_starttls(cmd_parms *cmd, void *d, const char *arg)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if (!strcasecmp(arg, "Off")) {
+        c->smtp_starttls = PH_TLS_OFF;
+    }
+    else if (!strcasecmp(arg, "On")) {
+        c->smtp_starttls = PH_TLS_ON;
+    }
+    else if (!strcasecmp(arg, "Required")) {
+        c->smtp_starttls = PH_TLS_REQUIRED;
+    }
+    else {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "'%s' is not Off, On or "
+                                        "Required",
+                                        ph_text_oneline(cmd->pool, arg)));
+    }
+    return NULL;
+}
+
+static const char *ph_set_smtp_auth(cmd_parms *cmd, void *d,
+                                    const char *user, const char *file)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+    apr_finfo_t fi;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    c->smtp_user = user;
+    c->smtp_password_file = ap_server_root_relative(cmd->pool, file);
+    if (!c->smtp_password_file
+        || apr_stat(&fi, c->smtp_password_file, APR_FINFO_TYPE, cmd->pool)
+           != APR_SUCCESS || fi.filetype != APR_REG) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "password file '%s' is "
+                                        "not a readable file",
+                                        ph_text_oneline(cmd->pool, file)));
+    }
+    return NULL;
+}
+
+static const char *ph_set_state_dir(cmd_parms *cmd, void *d, const char *arg)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    c->state_dir = ap_server_root_relative(cmd->pool, arg);
+    if (c->state_dir == NULL || *arg == '\0') {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "'%s' is not a path",
+                                        ph_text_oneline(cmd->pool, arg)));
+    }
+    return NULL;
+}
+
+static const char *ph_set_digest_window(cmd_parms *cmd, void *d,
+                                        const char *arg)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    return ph_bad(cmd, ph_conf_seconds(cmd->pool, arg, 0, 3600,
+                                       &ph_sconf(cmd)->digest_window));
+}
+
+static const command_rec ph_cmds[] = {
+    AP_INIT_TAKE1("PhoneHomeMaxAge", ph_set_max_age, NULL, RSRC_CONF,
+        "Seconds without a beat after which a device is down (default 300)"),
+    AP_INIT_TAKE1("PhoneHomeStartupGrace", ph_set_grace, NULL, RSRC_CONF,
+        "Seconds after httpd starts before any device may go down "
+        "(default: PhoneHomeMaxAge)"),
+    AP_INIT_TAKE1("PhoneHomeMaxDevices", ph_set_max_devices, NULL, RSRC_CONF,
+        "Device slots in shared memory, 1-1000000 (default 1024)"),
+    AP_INIT_FLAG("PhoneHomeAutoRegister", ph_set_auto_register, NULL,
+        RSRC_CONF, "On: accept beats from undeclared device names "
+        "(default On)"),
+    AP_INIT_RAW_ARGS("PhoneHomeDevice", ph_set_device, NULL, RSRC_CONF,
+        "Declare a device: name [MaxAge=s] [Name=\"text\"] [MailTo=a,b] "
+        "[Key=file]"),
+    AP_INIT_TAKE1("PhoneHomeMonitorName", ph_set_monitor_name, NULL,
+        RSRC_CONF, "Names the monitor in mail (default \"Raspberry Pi phone "
+        "home\")"),
+    AP_INIT_TAKE1("PhoneHomeMailFrom", ph_set_mail_from, NULL, RSRC_CONF,
+        "Envelope and header From of alert mail"),
+    AP_INIT_ITERATE("PhoneHomeMailTo", ph_add_mail_to, NULL, RSRC_CONF,
+        "Recipients of alert mail; repeatable"),
+    AP_INIT_TAKE1("PhoneHomeSMTPServer", ph_set_smtp_server, NULL, RSRC_CONF,
+        "SMTP server for alert mail, host[:port] (default localhost:25)"),
+    AP_INIT_TAKE1("PhoneHomeSMTPStartTLS", ph_set_starttls, NULL, RSRC_CONF,
+        "Off, On (use STARTTLS when offered) or Required (default On)"),
+    AP_INIT_TAKE2("PhoneHomeSMTPAuth", ph_set_smtp_auth, NULL, RSRC_CONF,
+        "SMTP AUTH user and a file holding the password"),
+    AP_INIT_TAKE1("PhoneHomeStateDir", ph_set_state_dir, NULL, RSRC_CONF,
+        "Directory for the state snapshot, the mail outbox and the event "
+        "log (default " PH_STATE_DIR ")"),
+    AP_INIT_TAKE1("PhoneHomeDigestWindow", ph_set_digest_window, NULL,
+        RSRC_CONF, "Seconds in which transitions are mailed as one digest, "
+        "0-3600 (default 10)"),
+    AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
+        RSRC_CONF, "On: mail when a device is first heard from "
+        "(default Off)"),
+    {NULL}
+};
+
+const char *ph_display_name(apr_pool_t *p, const ph_server_conf_t *conf,
+                            const char *device)
+{
+    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
+                                          APR_HASH_KEY_STRING);
+
+    if (dc && dc->display) {
+        return dc->display;
+    }
+    if (strcmp(device, PH_DEFAULT_DEVICE) == 0) {
+        return conf->monitor_name;
+    }
+    return apr_psprintf(p, "%s (%s)", device, conf->monitor_name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared memory                                                       */
+
+static ph_device_t *ph_slot(void *baton, apr_uint32_t id)
+{
+    void *mem = NULL;
+
+    (void)baton;
+    ph_storage->dptr(ph_devices_mem, id, &mem);
+    return mem;
+}
+
+apr_status_t ph_lock(request_rec *r)
+{
+    apr_status_t rv = apr_global_mutex_lock(ph_shared.mutex);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "PH00010: cannot lock the device table");
+    }
+    return rv;
+}
+
+void ph_unlock(void)
+{
+    apr_global_mutex_unlock(ph_shared.mutex);
+}
+
+static int ph_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                         apr_pool_t *ptemp)
+{
+    (void)plog;
+    (void)ptemp;
+    return ap_mutex_register(pconf, PH_MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0)
+           == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Runs before "httpd -t" says Syntax OK, so a missing module is caught
+ * by a config test too. */
+static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    ph_server_conf_t *c = ap_get_module_config(s->module_config,
+                                               &phonehome_module);
+
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    if (!ap_lookup_provider(AP_SLOTMEM_PROVIDER_GROUP, "shm",
+                            AP_SLOTMEM_PROVIDER_VERSION)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00001: mod_phonehome needs mod_slotmem_shm: add "
+                     "\"LoadModule slotmem_shm_module "
+                     "modules/mod_slotmem_shm.so\" (a2enmod slotmem_shm)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (!APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00002: mod_phonehome needs mod_watchdog: add "
+                     "\"LoadModule watchdog_module modules/mod_watchdog.so\"");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if ((apr_uint32_t)c->devices->nelts > c->max_devices) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00003: PhoneHomeMaxDevices %u is less than the %d "
+                     "devices declared with PhoneHomeDevice",
+                     c->max_devices, c->devices->nelts);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+/* Bring every slot in line with this generation's configuration. */
+static void ph_apply_conf(ph_server_conf_t *c, apr_time_t started)
+{
+    ph_table_t *t = &ph_shared.table;
+    apr_uint32_t id;
+    int i;
+
+    for (i = 0; i < c->devices->nelts; i++) {
+        ph_devconf_t *dc = &APR_ARRAY_IDX(c->devices, i, ph_devconf_t);
+
+        if (ph_table_add(t, dc->name, &id) == APR_SUCCESS) {
+            ph_slot(NULL, id)->since = started;
+        }
+    }
+    for (id = 0; id < t->hdr->used; id++) {
+        ph_device_t *d = ph_slot(NULL, id);
+        ph_devconf_t *dc;
+
+        if (d->name[0] == '\0') {
+            continue;
+        }
+        dc = apr_hash_get(c->device_index, d->name, APR_HASH_KEY_STRING);
+        d->flags &= ~PH_DEV_DECLARED;
+        if (dc) {
+            d->flags |= PH_DEV_DECLARED;
+        }
+        d->max_age = (dc && dc->max_age) ? dc->max_age : c->max_age;
+    }
+}
+
+static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    ph_server_conf_t *c = ap_get_module_config(s->module_config,
+                                               &phonehome_module);
+    ph_retained_t *retained;
+    void *index = NULL;
+    apr_status_t rv;
+
+    (void)plog;
+    (void)ptemp;
+    /* The first pass only checks the configuration. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    retained = ap_retained_data_get(PH_RETAINED_KEY);
+    if (retained == NULL) {
+        retained = ap_retained_data_create(PH_RETAINED_KEY,
+                                           sizeof(*retained));
+        retained->started = apr_time_now();
+    }
+    if (!c->startup_grace_set) {
+        c->startup_grace = c->max_age;
+    }
+    ph_shared.conf = c;
+
+    ph_storage = ap_lookup_provider(AP_SLOTMEM_PROVIDER_GROUP, "shm",
+                                    AP_SLOTMEM_PROVIDER_VERSION);
+    rv = ph_storage->create(&ph_devices_mem, PH_SLOTMEM_DEVICES,
+                            sizeof(ph_device_t), c->max_devices,
+                            AP_SLOTMEM_TYPE_PERSIST, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = ph_storage->create(&ph_index_mem, PH_SLOTMEM_INDEX,
+                                ph_table_index_size(c->max_devices), 1, 0,
+                                pconf);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = ph_storage->dptr(ph_index_mem, 0, &index);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "PH00004: cannot create shared memory for %u devices "
+                     "(PhoneHomeMaxDevices)", c->max_devices);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ph_shared.table.slot = ph_slot;
+    ph_shared.table.baton = NULL;
+    ph_shared.table.hash = NULL;
+    /* A new segment each generation, restored from the persisted copy:
+     * the index is derived, so it is built here, before any child runs. */
+    ph_table_rebuild(&ph_shared.table, index, c->max_devices);
+    ph_shared.table.hdr->started = retained->started;
+    ph_apply_conf(c, retained->started);
+
+    rv = ap_global_mutex_create(&ph_shared.mutex, NULL, PH_MUTEX_TYPE, NULL,
+                                s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;      /* httpd has logged why */
+    }
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "PH00005: device table ready: %u of %u slots used, "
+                 "%u bytes a device", ph_shared.table.hdr->used,
+                 c->max_devices, (unsigned)sizeof(ph_device_t));
+    return OK;
+}
+
+static void ph_child_init(apr_pool_t *p, server_rec *s)
+{
+    apr_status_t rv;
+
+    if (ph_shared.mutex == NULL) {
+        return;
+    }
+    rv = apr_global_mutex_child_init(&ph_shared.mutex,
+                                     apr_global_mutex_lockfile(ph_shared.mutex),
+                                     p);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "PH00006: cannot attach the device table mutex in a "
+                     "child");
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The beat handler                                                    */
+
+/* Every answer is one plain-text line that nobody may cache. */
+static int ph_answer(request_rec *r, int status, const char *line)
+{
+    r->status = status;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) {
+        ap_rvputs(r, line, "\n", NULL);
+    }
+    return OK;
+}
+
+static int ph_refuse(request_rec *r, int status, const char *line)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "PH00011: beat refused with %d: %s", status, line);
+    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        /* Do not read what we refused: close instead. */
+        r->connection->keepalive = AP_CONN_CLOSE;
+    }
+    return ph_answer(r, status, line);
+}
+
+/* Read a form body of at most PH_BODY_MAX bytes.  Returns 0 and the body,
+ * or an HTTP status with *why set. */
+static int ph_read_form(request_rec *r, const char **body, const char **why)
+{
+    const char *ctype = apr_table_get(r->headers_in, "Content-Type");
+    const char *clen = apr_table_get(r->headers_in, "Content-Length");
+    char *buf;
+    apr_size_t got = 0;
+    long n;
+    int rc;
+
+    *body = NULL;
+    if (ctype && strncasecmp(ctype, "application/x-www-form-urlencoded",
+                             33) != 0) {
+        *why = "a POST body must be application/x-www-form-urlencoded";
+        return HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+    if (clen) {
+        apr_off_t len;
+
+        if (apr_strtoff(&len, clen, NULL, 10) == APR_SUCCESS
+            && len > PH_BODY_MAX) {
+            *why = "the body is larger than 4096 bytes";
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+    }
+    if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
+        *why = "the body cannot be read";
+        return rc;
+    }
+    buf = apr_palloc(r->pool, PH_BODY_MAX + 2);
+    if (ap_should_client_block(r)) {
+        while ((n = ap_get_client_block(r, buf + got,
+                                        PH_BODY_MAX + 1 - got)) > 0) {
+            got += (apr_size_t)n;
+            if (got > PH_BODY_MAX) {
+                *why = "the body is larger than 4096 bytes";
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+            }
+        }
+        if (n < 0) {
+            *why = "the body cannot be read";
+            return HTTP_BAD_REQUEST;
+        }
+    }
+    buf[got] = '\0';
+    if (memchr(buf, '\0', got)) {
+        *why = "the body contains a NUL byte";
+        return HTTP_BAD_REQUEST;
+    }
+    *body = buf;
+    return OK;
+}
+
+static int ph_beat_handler(request_rec *r)
+{
+    ph_server_conf_t *c = ph_shared.conf;
+    ph_dir_conf_t *dconf;
+    ph_beat_t beat;
+    const char *why, *path_device = NULL, *name;
+    apr_time_t now = r->request_time;
+    apr_uint64_t beats;
+    apr_uint32_t id;
+    ph_device_t *d;
+    long found;
+    int rc;
+
+    if (strcmp(r->handler, "phonehome") != 0) {
+        return DECLINED;
+    }
+    if (c == NULL || ph_shared.table.hdr == NULL) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    if (r->method_number != M_GET && r->method_number != M_POST) {
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
+        return ph_refuse(r, HTTP_METHOD_NOT_ALLOWED,
+                         "method not allowed: use GET, HEAD or POST");
+    }
+
+    memset(&beat, 0, sizeof(beat));
+    if ((why = ph_beat_parse(&beat, r->args, r->pool)) != NULL) {
+        return ph_refuse(r, HTTP_BAD_REQUEST, why);
+    }
+    if (r->method_number == M_POST) {
+        const char *body;
+
+        if ((rc = ph_read_form(r, &body, &why)) != OK) {
+            return ph_refuse(r, rc, why);
+        }
+        if ((why = ph_beat_parse(&beat, body, r->pool)) != NULL) {
+            return ph_refuse(r, HTTP_BAD_REQUEST, why);
+        }
+    }
+
+    dconf = ap_get_module_config(r->per_dir_config, &phonehome_module);
+    if (dconf->location && dconf->location[0] == '/') {
+        apr_size_t n = strlen(dconf->location);
+
+        if (strncmp(r->uri, dconf->location, n) == 0
+            && (r->uri[n] == '/' || r->uri[n] == '\0')) {
+            path_device = ph_beat_path_device(r->uri + n, r->pool);
+        }
+    }
+    name = ph_beat_device(&beat, path_device);
+    if ((why = ph_name_check(name)) != NULL) {
+        return ph_refuse(r, HTTP_BAD_REQUEST, why);
+    }
+
+    if (ph_lock(r) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    found = ph_table_find(&ph_shared.table, name);
+    if (found < 0) {
+        apr_status_t rv;
+
+        if (!c->auto_register) {
+            ph_unlock();
+            return ph_refuse(r, HTTP_NOT_FOUND, "unknown device: declare it "
+                             "with PhoneHomeDevice");
+        }
+        rv = ph_table_add(&ph_shared.table, name, &id);
+        if (rv == APR_ENOSPC) {
+            apr_uint64_t refused = ++ph_shared.table.hdr->refused_full;
+
+            ph_unlock();
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "PH00012: device table is full (%u devices): "
+                          "refused a beat from new device '%s' (%"
+                          APR_UINT64_T_FMT " refused so far); raise "
+                          "PhoneHomeMaxDevices", c->max_devices, name,
+                          refused);
+            return ph_refuse(r, HTTP_SERVICE_UNAVAILABLE,
+                             "device table is full");
+        }
+        d = ph_slot(NULL, id);
+        d->max_age = c->max_age;
+        d->since = now;
+    }
+    else {
+        d = ph_slot(NULL, (apr_uint32_t)found);
+    }
+    ph_device_record_beat(d, &beat, now, r->useragent_ip,
+                          apr_table_get(r->headers_in, "User-Agent"));
+    beats = d->beats;
+    ph_unlock();
+
+    return ph_answer(r, HTTP_OK, apr_psprintf(r->pool, "OK %s beat %"
+                                              APR_UINT64_T_FMT, name, beats));
+}
+
+static void ph_register_hooks(apr_pool_t *p)
+{
+    ap_hook_pre_config(ph_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(ph_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(ph_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(ph_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(ph_beat_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ph_status_register_hooks(p);
+}
+
+AP_DECLARE_MODULE(phonehome) = {
+    STANDARD20_MODULE_STUFF,
+    ph_create_dir_conf,
+    ph_merge_dir_conf,
+    ph_create_server_conf,
+    NULL,
+    ph_cmds,
+    ph_register_hooks,
+    0
+};

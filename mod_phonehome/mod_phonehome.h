@@ -1,0 +1,76 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file mod_phonehome.h
+ * @brief What the glue files of mod_phonehome share: the configuration and
+ *        the device table in shared memory.  Not a public API.
+ */
+
+#ifndef MOD_PHONEHOME_H
+#define MOD_PHONEHOME_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "apr_global_mutex.h"
+#include "apr_hash.h"
+
+#include "ph_conf.h"
+#include "ph_device.h"
+#include "ph_table.h"
+
+#define PH_VERSION          "0.1.0"
+
+typedef enum {
+    PH_TLS_OFF = 0,
+    PH_TLS_ON,                      /* when the server offers it */
+    PH_TLS_REQUIRED
+} ph_tls_e;
+
+typedef struct ph_server_conf_t {
+    apr_uint32_t        max_age;
+    apr_uint32_t        startup_grace;
+    int                 startup_grace_set;
+    apr_uint32_t        max_devices;
+    int                 auto_register;
+    apr_array_header_t *devices;            /* ph_devconf_t */
+    apr_hash_t         *device_index;       /* name -> ph_devconf_t * */
+    const char         *monitor_name;
+    const char         *mail_from;
+    apr_array_header_t *mail_to;            /* const char * */
+    const char         *smtp_host;
+    apr_port_t          smtp_port;
+    int                 smtp_starttls;      /* ph_tls_e */
+    const char         *smtp_user;
+    const char         *smtp_password_file;
+    const char         *state_dir;
+    apr_uint32_t        digest_window;
+    int                 notify_first_beat;
+} ph_server_conf_t;
+
+/* The live table, set up in post_config and inherited by every child. */
+typedef struct ph_shared_t {
+    ph_table_t          table;
+    apr_global_mutex_t *mutex;
+    ph_server_conf_t   *conf;               /* the main server's */
+} ph_shared_t;
+
+extern module AP_MODULE_DECLARE_DATA phonehome_module;
+extern ph_shared_t ph_shared;
+
+apr_status_t ph_lock(request_rec *r);
+void ph_unlock(void);
+
+/** How a device is named in mail and on the status page. */
+const char *ph_display_name(apr_pool_t *p, const ph_server_conf_t *conf,
+                            const char *device);
+
+/* mod_phonehome_status.c */
+int ph_status_handler(request_rec *r);
+void ph_status_register_hooks(apr_pool_t *p);
+
+#endif /* MOD_PHONEHOME_H */

@@ -1,0 +1,84 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+#include <apr_strings.h>
+
+#include "ph_beat.h"
+#include "ph_device.h"
+#include "ph_text.h"
+
+const char *ph_state_name(int state)
+{
+    switch (state) {
+    case PH_STATE_UP:
+        return "up";
+    case PH_STATE_DOWN:
+        return "down";
+    case PH_STATE_PAUSED:
+        return "paused";
+    default:
+        return "unknown";
+    }
+}
+
+const char *ph_state_mail_word(int state)
+{
+    switch (state) {
+    case PH_STATE_UP:
+        return "Good";
+    case PH_STATE_DOWN:
+        return "Error";
+    case PH_STATE_PAUSED:
+        return "Paused";
+    default:
+        return "no state";
+    }
+}
+
+void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
+                           const char *remote_ip, const char *user_agent)
+{
+    if (d->first_seen == 0) {
+        d->first_seen = now;
+    }
+    d->last_seen = now;
+    d->beats++;
+    apr_cpystrn(d->remote_ip, remote_ip ? remote_ip : "", sizeof(d->remote_ip));
+    ph_text_sanitize(d->user_agent, sizeof(d->user_agent),
+                     user_agent ? user_agent : "");
+
+    if (b->seen & PH_BEAT_T) {
+        d->client_time = b->t;
+        d->skew = b->t - (apr_int64_t)apr_time_sec(now);
+        d->flags |= PH_DEV_HAS_CLIENT_T;
+    }
+    else {
+        d->flags &= ~PH_DEV_HAS_CLIENT_T;
+    }
+    if (b->seen & PH_BEAT_BOOT) {
+        apr_cpystrn(d->boot_id, b->boot, sizeof(d->boot_id));
+    }
+    if (b->seen & PH_BEAT_UP) {
+        d->uptime = b->up;
+        d->flags |= PH_DEV_HAS_UPTIME;
+    }
+    else {
+        d->flags &= ~PH_DEV_HAS_UPTIME;
+    }
+    if (b->seen & PH_BEAT_SEQ) {
+        d->seq = b->seq;
+        d->flags |= PH_DEV_HAS_SEQ;
+    }
+    else {
+        d->flags &= ~PH_DEV_HAS_SEQ;
+    }
+    /* The watchdog owns every other transition and its mail. */
+    if (d->state == PH_STATE_UNKNOWN) {
+        d->state = PH_STATE_UP;
+        d->since = now;
+    }
+}

@@ -1,0 +1,83 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file ph_device.h
+ * @brief One device's record, exactly as it lives in a shared memory slot.
+ *
+ * The record is plain old data: fixed-size, no pointers, so that every child
+ * process can read it at its own mapping address and slotmem can persist it
+ * to a file byte for byte.  Bump PH_DEVICE_VERSION when the layout changes.
+ */
+
+#ifndef PH_DEVICE_H
+#define PH_DEVICE_H
+
+#include <apr.h>
+#include <apr_time.h>
+
+#define PH_DEVICE_VERSION   1
+
+#define PH_NAME_MAX         63      /* longest device name */
+#define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
+#define PH_UA_MAX           127     /* User-Agent is truncated to this */
+#define PH_BOOT_MAX         36      /* a boot id is a UUID */
+#define PH_DEFAULT_DEVICE   "raspberrypi"
+
+typedef enum {
+    PH_STATE_UNKNOWN = 0,           /* never heard from */
+    PH_STATE_UP      = 1,
+    PH_STATE_DOWN    = 2,
+    PH_STATE_PAUSED  = 3            /* reserved */
+} ph_state_e;
+
+/* ph_device_t.flags */
+#define PH_DEV_DECLARED     0x01    /* named by a PhoneHomeDevice directive */
+#define PH_DEV_HAS_CLIENT_T 0x02    /* client_time and skew are known */
+#define PH_DEV_HAS_UPTIME   0x04
+#define PH_DEV_HAS_SEQ      0x08
+
+typedef struct ph_device_t {
+    char         name[PH_NAME_MAX + 1];     /* "" marks a free slot */
+    char         remote_ip[PH_IP_MAX + 1];
+    char         user_agent[PH_UA_MAX + 1]; /* sanitised, see ph_text */
+    char         boot_id[PH_BOOT_MAX + 1];
+    apr_time_t   first_seen;        /* server time of the first beat, 0 if none */
+    apr_time_t   last_seen;         /* server time of the last beat, 0 if none */
+    apr_time_t   since;             /* when the current state began */
+    apr_int64_t  client_time;       /* the client's clock, epoch seconds */
+    apr_int64_t  skew;              /* client_time - server time, seconds */
+    apr_int64_t  uptime;            /* the client's uptime, seconds */
+    apr_uint64_t seq;               /* the client's own counter */
+    apr_uint64_t beats;             /* beats accepted from this device */
+    apr_uint32_t max_age;           /* seconds; refreshed from config */
+    apr_uint16_t flags;             /* PH_DEV_* */
+    apr_byte_t   state;             /* ph_state_e */
+    apr_byte_t   version;           /* PH_DEVICE_VERSION */
+} ph_device_t;
+
+/** Lower-case name of a state as used in every status format. */
+const char *ph_state_name(int state);
+
+/** The seed's word for a state in mail: "Good", "Error". */
+const char *ph_state_mail_word(int state);
+
+struct ph_beat_t;
+
+/**
+ * Record an accepted beat in a device's slot: times, counters, the facts
+ * the beat carried.  A field the beat lacks is marked unknown rather than
+ * left stale, except the boot id, which stays until a new one arrives.
+ * @param now         the server's receive time: the only clock that counts
+ * @param remote_ip   the client address as httpd sees it
+ * @param user_agent  raw header value or NULL; sanitised and truncated here
+ */
+void ph_device_record_beat(ph_device_t *d, const struct ph_beat_t *b,
+                           apr_time_t now, const char *remote_ip,
+                           const char *user_agent);
+
+#endif /* PH_DEVICE_H */

@@ -1,0 +1,138 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "ph_table.h"
+
+apr_uint32_t ph_table_hash(const char *name)
+{
+    apr_uint32_t h = 2166136261u;
+
+    for (; *name; name++) {
+        h ^= (unsigned char)*name;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+apr_uint32_t ph_table_nbuckets(apr_uint32_t nslots)
+{
+    apr_uint32_t n = 8;
+
+    while (n < 2 * (apr_uint64_t)nslots) {
+        n <<= 1;
+    }
+    return n;
+}
+
+apr_size_t ph_table_index_size(apr_uint32_t nslots)
+{
+    return APR_ALIGN_DEFAULT(sizeof(ph_table_hdr_t))
+        + (apr_size_t)ph_table_nbuckets(nslots) * sizeof(ph_bucket_t);
+}
+
+void ph_table_attach(ph_table_t *t, void *index_mem)
+{
+    t->hdr = index_mem;
+    t->buckets = (ph_bucket_t *)((char *)index_mem
+                                 + APR_ALIGN_DEFAULT(sizeof(ph_table_hdr_t)));
+}
+
+static apr_uint32_t ph_hash_of(const ph_table_t *t, const char *name)
+{
+    return t->hash ? t->hash(name) : ph_table_hash(name);
+}
+
+/* The bucket that holds @a name, or the empty one where it would go. */
+static ph_bucket_t *ph_table_probe(const ph_table_t *t, const char *name,
+                                   apr_uint32_t h)
+{
+    apr_uint32_t mask = t->hdr->nbuckets - 1;
+    apr_uint32_t i = h & mask;
+
+    for (;;) {
+        ph_bucket_t *b = &t->buckets[i];
+
+        if (b->slot1 == 0) {
+            return b;
+        }
+        if (b->hash == h
+            && strcmp(t->slot(t->baton, b->slot1 - 1)->name, name) == 0) {
+            return b;
+        }
+        i = (i + 1) & mask;     /* never loops forever: half stays empty */
+    }
+}
+
+void ph_table_rebuild(ph_table_t *t, void *index_mem, apr_uint32_t nslots)
+{
+    apr_uint32_t id;
+
+    ph_table_attach(t, index_mem);
+    t->hdr->magic = PH_TABLE_MAGIC;
+    t->hdr->nslots = nslots;
+    t->hdr->used = 0;
+    t->hdr->nbuckets = ph_table_nbuckets(nslots);
+    memset(t->buckets, 0, (apr_size_t)t->hdr->nbuckets * sizeof(ph_bucket_t));
+
+    for (id = 0; id < nslots; id++) {
+        ph_device_t *d = t->slot(t->baton, id);
+        ph_bucket_t *b;
+        apr_uint32_t h;
+
+        if (d->name[0] == '\0') {
+            continue;
+        }
+        d->name[PH_NAME_MAX] = '\0';
+        h = ph_hash_of(t, d->name);
+        b = ph_table_probe(t, d->name, h);
+        if (d->version != PH_DEVICE_VERSION || b->slot1 != 0) {
+            /* Another layout, or a duplicate name: neither can be trusted. */
+            memset(d, 0, sizeof(*d));
+            continue;
+        }
+        b->hash = h;
+        b->slot1 = id + 1;
+        t->hdr->used = id + 1;
+    }
+}
+
+long ph_table_find(const ph_table_t *t, const char *name)
+{
+    const ph_bucket_t *b = ph_table_probe(t, name, ph_hash_of(t, name));
+
+    return b->slot1 ? (long)b->slot1 - 1 : -1;
+}
+
+apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id)
+{
+    apr_uint32_t h = ph_hash_of(t, name);
+    ph_bucket_t *b = ph_table_probe(t, name, h);
+    ph_device_t *d;
+
+    if (b->slot1) {
+        *id = b->slot1 - 1;
+        return APR_EEXIST;
+    }
+    /* Slots freed by a clear in rebuild leave holes below 'used'; they are
+     * not reused, which keeps a slot number stable for its device. */
+    if (t->hdr->used >= t->hdr->nslots) {
+        return APR_ENOSPC;
+    }
+    *id = t->hdr->used++;
+    d = t->slot(t->baton, *id);
+    memset(d, 0, sizeof(*d));
+    apr_cpystrn(d->name, name, sizeof(d->name));
+    d->version = PH_DEVICE_VERSION;
+    d->state = PH_STATE_UNKNOWN;
+    b->hash = h;
+    b->slot1 = *id + 1;
+    return APR_SUCCESS;
+}

@@ -1,0 +1,85 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file ph_table.h
+ * @brief The device table: fixed slots plus a name-to-slot hash index.
+ *
+ * The slots are handed out in order and never move, so a slot number is a
+ * stable handle.  The index is an open-addressing table with linear probing,
+ * at least twice as many buckets as slots, so a lookup costs O(1) at any
+ * size.  The index is derived data: ph_table_rebuild() makes it again from
+ * the slots, which is how a restored or resized table is brought back.
+ *
+ * Nothing here locks: the caller holds the table's mutex.
+ */
+
+#ifndef PH_TABLE_H
+#define PH_TABLE_H
+
+#include <apr.h>
+#include <apr_errno.h>
+
+#include "ph_device.h"
+
+#define PH_TABLE_MAGIC      0x50484958u     /* "PHIX" */
+#define PH_MAX_DEVICES_LIMIT 1000000u
+
+typedef struct ph_table_hdr_t {
+    apr_uint32_t magic;
+    apr_uint32_t nslots;            /* device slots */
+    apr_uint32_t used;              /* slots 0..used-1 are taken */
+    apr_uint32_t nbuckets;          /* a power of two, >= 2 * nslots */
+    apr_time_t   started;           /* when httpd started (not restarted) */
+    apr_uint64_t refused_full;      /* beats refused because the table was full */
+} ph_table_hdr_t;
+
+typedef struct ph_bucket_t {
+    apr_uint32_t hash;
+    apr_uint32_t slot1;             /* slot number + 1; 0 is an empty bucket */
+} ph_bucket_t;
+
+typedef apr_uint32_t ph_hash_fn(const char *name);
+
+typedef struct ph_table_t {
+    ph_table_hdr_t *hdr;            /* followed by nbuckets buckets */
+    ph_bucket_t    *buckets;
+    ph_device_t  *(*slot)(void *baton, apr_uint32_t id);
+    void           *baton;
+    ph_hash_fn     *hash;           /* NULL: FNV-1a; tests force collisions */
+} ph_table_t;
+
+/** Buckets for @a nslots slots. */
+apr_uint32_t ph_table_nbuckets(apr_uint32_t nslots);
+
+/** Bytes of index memory (header and buckets) for @a nslots slots. */
+apr_size_t ph_table_index_size(apr_uint32_t nslots);
+
+/**
+ * Attach to index memory of ph_table_index_size(nslots) bytes and rebuild
+ * the index from the slots that are in use.  Slots whose record has another
+ * layout version are cleared.
+ */
+void ph_table_rebuild(ph_table_t *t, void *index_mem, apr_uint32_t nslots);
+
+/** Point @a t at index memory that ph_table_rebuild() has set up. */
+void ph_table_attach(ph_table_t *t, void *index_mem);
+
+/** The slot of @a name, or -1. */
+long ph_table_find(const ph_table_t *t, const char *name);
+
+/**
+ * Give @a name a slot: a fresh record in state unknown.
+ * @return APR_SUCCESS, APR_EEXIST (already there; *id is its slot) or
+ *         APR_ENOSPC (every slot is taken; nothing changed)
+ */
+apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id);
+
+/** The default name hash, FNV-1a 32. */
+apr_uint32_t ph_table_hash(const char *name);
+
+#endif /* PH_TABLE_H */
