@@ -52,10 +52,6 @@ typedef struct {
     apr_time_t started;
 } ph_retained_t;
 
-typedef struct {
-    const char *location;           /* the <Location> path, for the device */
-} ph_dir_conf_t;
-
 /* ------------------------------------------------------------------ */
 /* Configuration                                                       */
 
@@ -77,30 +73,6 @@ static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
     c->state_dir = PH_STATE_DIR;
     c->digest_window = 10;
     return c;
-}
-
-static void *ph_create_dir_conf(apr_pool_t *p, char *dir)
-{
-    ph_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
-
-    if (dir) {
-        apr_size_t n = strlen(dir);
-
-        while (n > 1 && dir[n - 1] == '/') {
-            n--;
-        }
-        d->location = apr_pstrmemdup(p, dir, n);
-    }
-    return d;
-}
-
-static void *ph_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
-{
-    ph_dir_conf_t *base = basev, *add = addv;
-    ph_dir_conf_t *d = apr_pcalloc(p, sizeof(*d));
-
-    d->location = add->location ? add->location : base->location;
-    return d;
 }
 
 static ph_server_conf_t *ph_sconf(cmd_parms *cmd)
@@ -636,10 +608,32 @@ static int ph_read_form(request_rec *r, const char **body, const char **why)
     return OK;
 }
 
+/* The device in the path: the first segment after the <Location>.  The
+ * section's path is in core's per-dir config, since SetHandler (a core
+ * directive) is all the section needs to hold; a LocationMatch or a
+ * wildcard has no plain prefix, so there the path names no device. */
+static const char *ph_path_device(request_rec *r)
+{
+    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    apr_size_t n;
+
+    if (cd->d == NULL || cd->d[0] != '/' || cd->r || cd->d_is_fnmatch) {
+        return NULL;
+    }
+    n = strlen(cd->d);
+    while (n > 1 && cd->d[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(r->uri, cd->d, n) != 0
+        || (r->uri[n] != '/' && r->uri[n] != '\0')) {
+        return NULL;
+    }
+    return ph_beat_path_device(r->uri + n, r->pool);
+}
+
 static int ph_beat_handler(request_rec *r)
 {
     ph_server_conf_t *c = ph_shared.conf;
-    ph_dir_conf_t *dconf;
     ph_beat_t beat;
     const char *why, *path_device = NULL, *name;
     apr_time_t now = r->request_time;
@@ -677,15 +671,7 @@ static int ph_beat_handler(request_rec *r)
         }
     }
 
-    dconf = ap_get_module_config(r->per_dir_config, &phonehome_module);
-    if (dconf->location && dconf->location[0] == '/') {
-        apr_size_t n = strlen(dconf->location);
-
-        if (strncmp(r->uri, dconf->location, n) == 0
-            && (r->uri[n] == '/' || r->uri[n] == '\0')) {
-            path_device = ph_beat_path_device(r->uri + n, r->pool);
-        }
-    }
+    path_device = ph_path_device(r);
     name = ph_beat_device(&beat, path_device);
     if ((why = ph_name_check(name)) != NULL) {
         return ph_refuse(r, HTTP_BAD_REQUEST, why);
@@ -745,8 +731,8 @@ static void ph_register_hooks(apr_pool_t *p)
 
 AP_DECLARE_MODULE(phonehome) = {
     STANDARD20_MODULE_STUFF,
-    ph_create_dir_conf,
-    ph_merge_dir_conf,
+    NULL,
+    NULL,
     ph_create_server_conf,
     NULL,
     ph_cmds,
