@@ -1,0 +1,195 @@
+package PhTest;
+# Helpers shared by mod_phonehome's tests: the status page as data, beats,
+# polling with a deadline, and private httpd instances with a configuration
+# of their own (for what needs other global directives than the main test
+# server, or must fail to start).
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use File::Path qw(make_path);
+use File::Spec;
+use IO::Socket::INET;
+use JSON::PP ();
+use LWP::UserAgent ();
+use HTTP::Request ();
+use Time::HiRes qw(sleep time);
+
+use Apache::Test ();
+use Apache::TestRequest ();
+
+our @EXPORT_OK = qw(status_json device_of beat poll_until httpd_bin
+                    base_conf module_so client_bin t_dir private_httpd
+                    config_test free_port);
+
+sub t_dir { Apache::Test::vars('t_dir') }
+
+sub module_so  { File::Spec->catfile(t_dir(), '..', 'build', 'mod_phonehome.so') }
+sub client_bin { File::Spec->catfile(t_dir(), '..', 'build', 'phonehome') }
+sub httpd_bin  { Apache::Test::vars('httpd') }
+
+# The MPM's LoadModule lines, written by t/run-httpd-tests.
+sub base_conf {
+    my $f = $ENV{PH_BASE_CONF} or die "PH_BASE_CONF is not set: use t/run-httpd-tests\n";
+    return $f;
+}
+
+my $json = JSON::PP->new->canonical;
+
+# GET a status URL of the server at $base (default: the main test server).
+sub status_json {
+    my ($base) = @_;
+    my $res = _ua()->get(($base // _main()) . '/phonehome-status?json');
+    die "status page: " . $res->status_line . "\n" unless $res->is_success;
+    return $json->decode($res->decoded_content);
+}
+
+sub device_of {
+    my ($status, $name) = @_;
+    my ($d) = grep { $_->{name} eq $name } @{ $status->{devices} };
+    return $d;
+}
+
+# One beat: beat($path_and_query, method => 'GET', body => ..., headers => {..})
+sub beat {
+    my ($path, %o) = @_;
+    my $base = $o{base} // _main();
+    my $req = HTTP::Request->new($o{method} // 'GET', $base . $path);
+    my %h = %{ $o{headers} // {} };
+    $req->header($_ => $h{$_}) for keys %h;
+    if (defined $o{body}) {
+        $req->content($o{body});
+        $req->header('Content-Type' => $o{type} // 'application/x-www-form-urlencoded')
+            unless exists $h{'Content-Type'};
+        $req->header('Content-Length' => length $o{body});
+    }
+    return _ua()->request($req);
+}
+
+# Poll $code every 0.1 s until it returns true or $seconds pass.
+sub poll_until {
+    my ($seconds, $code) = @_;
+    my $deadline = time + $seconds;
+    while (time < $deadline) {
+        my $v = $code->();
+        return $v if $v;
+        sleep 0.1;
+    }
+    return $code->();
+}
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub _main { 'http://' . Apache::TestRequest::hostport() }
+
+my $ua;
+sub _ua {
+    $ua //= LWP::UserAgent->new(timeout => 30, keep_alive => 0);
+    return $ua;
+}
+
+# Write a private server's configuration: the MPM base, a port, its own
+# ServerRoot, and $body.  Returns ($dir, $conf_file, $port).
+sub _private_conf {
+    my ($name, $body) = @_;
+    my $dir = File::Spec->catdir(t_dir(), 'private', $name);
+    make_path("$dir/logs", "$dir/run", "$dir/state");
+    my $port = free_port();
+    my $conf = "$dir/httpd.conf";
+    my $base = base_conf();
+    my $so = module_so();
+    $body =~ s/\@ServerRoot\@/$dir/g;
+    $body =~ s/\@Module\@/$so/g;
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh <<"EOC";
+ServerRoot "$dir"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile logs/httpd.pid
+DefaultRuntimeDir run
+ErrorLog logs/error_log
+LogLevel info
+Mutex file:$dir/run
+Include "$base"
+$body
+EOC
+    close $fh;
+    return ($dir, $conf, $port);
+}
+
+# httpd -t on a configuration: (exit status, everything it printed).
+sub config_test {
+    my ($name, $body) = @_;
+    my (undef, $conf) = _private_conf($name, $body);
+    my $bin = httpd_bin();
+    my $out = `$bin -t -f "$conf" 2>&1`;
+    return ($? >> 8, $out);
+}
+
+# Start a private httpd; returns an object with ->base, ->log, ->graceful,
+# ->stop and ->start.  It is stopped when the object goes away.
+sub private_httpd {
+    my ($name, $body) = @_;
+    my ($dir, $conf, $port) = _private_conf($name, $body);
+    my $self = bless { dir => $dir, conf => $conf, port => $port }, 'PhTest::Httpd';
+    $self->start or die "private httpd '$name' did not start:\n" . $self->log;
+    return $self;
+}
+
+package PhTest::Httpd;
+use Time::HiRes qw(sleep);
+
+sub base { 'http://127.0.0.1:' . shift->{port} }
+sub pid {
+    my $self = shift;
+    open my $fh, '<', "$self->{dir}/logs/httpd.pid" or return;
+    my $pid = <$fh>;
+    chomp $pid if defined $pid;
+    return $pid;
+}
+sub log {
+    my $self = shift;
+    open my $fh, '<', "$self->{dir}/logs/error_log" or return '';
+    local $/;
+    return <$fh>;
+}
+sub _up {
+    my $self = shift;
+    my $res = PhTest::_ua()->get($self->base . '/phonehome-status?auto');
+    return $res->is_success;
+}
+sub start {
+    my $self = shift;
+    my $bin = PhTest::httpd_bin();
+    system($bin, '-f', $self->{conf}, '-k', 'start') == 0 or return 0;
+    return PhTest::poll_until(30, sub { $self->_up });
+}
+sub graceful {
+    my $self = shift;
+    my $before = $self->log;
+    my $n = () = $before =~ /resuming normal operations/g;
+    kill 'USR1', $self->pid;
+    # Back when the new generation says it is resuming normal operations.
+    return PhTest::poll_until(30, sub {
+        my $c = () = $self->log =~ /resuming normal operations/g;
+        $c > $n && $self->_up;
+    });
+}
+sub stop {
+    my $self = shift;
+    my $pid = $self->pid or return 1;
+    kill 'TERM', $pid;
+    my $gone = PhTest::poll_until(30, sub { !kill 0, $pid });
+    unlink "$self->{dir}/logs/httpd.pid";
+    return $gone;
+}
+sub DESTROY { my $self = shift; $self->stop if $self->pid }
+
+1;
