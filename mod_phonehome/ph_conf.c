@@ -66,6 +66,24 @@ const char *ph_conf_address(apr_pool_t *p, const char *arg)
     return NULL;
 }
 
+/* A host name or IPv4 address: apr_parse_addr_port() takes "a b",
+ * "host:abc" and "host:" as host names, and an unbracketed "::1" as host
+ * ":" port 1.  A bracketed IPv6 address it has checked itself. */
+static int ph_host_ok(const char *arg, const char *h)
+{
+    if (*arg == '[') {
+        return 1;
+    }
+    for (; *h; h++) {
+        if (!((*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z')
+              || (*h >= '0' && *h <= '9') || *h == '.' || *h == '-'
+              || *h == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 const char *ph_conf_hostport(apr_pool_t *p, const char *arg,
                              apr_port_t defport, const char **host,
                              apr_port_t *port)
@@ -74,7 +92,7 @@ const char *ph_conf_hostport(apr_pool_t *p, const char *arg,
     apr_port_t pt = 0;
 
     if (apr_parse_addr_port(&h, &scope, &pt, arg, p) != APR_SUCCESS
-        || h == NULL || scope != NULL) {
+        || h == NULL || scope != NULL || !ph_host_ok(arg, h)) {
         return apr_psprintf(p, "'%s' is not host or host:port",
                             ph_text_oneline(p, arg));
     }

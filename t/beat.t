@@ -4,7 +4,6 @@
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
-use Test::More;
 use PhTest qw(status_json device_of beat);
 
 

@@ -3,7 +3,6 @@
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
-use Test::More;
 use PhTest qw(status_json beat);
 
 # The table without the fields that move on their own.

@@ -4,7 +4,6 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Apache::TestRequest qw(GET);
-use Test::More;
 use JSON::PP ();
 use PhTest qw(beat);
 

@@ -98,13 +98,19 @@ sub _ua {
 # Write a private server's configuration: the MPM base, a port, its own
 # ServerRoot, and $body.  Returns ($dir, $conf_file, $port).
 sub _private_conf {
-    my ($name, $body) = @_;
+    my ($name, $body, %o) = @_;
     my $dir = File::Spec->catdir(t_dir(), 'private', $name);
     make_path("$dir/logs", "$dir/run", "$dir/state");
     my $port = free_port();
     my $conf = "$dir/httpd.conf";
     my $base = base_conf();
     my $so = module_so();
+    my $modules = "Include \"$base\"";
+    if ($o{without}) {
+        # Inline the base without one module's LoadModule line.
+        open my $b, '<', $base or die "$base: $!";
+        $modules = join '', grep { !/^LoadModule $o{without}\b/ } <$b>;
+    }
     $body =~ s/\@ServerRoot\@/$dir/g;
     $body =~ s/\@Module\@/$so/g;
     open my $fh, '>', $conf or die "$conf: $!";
@@ -116,8 +122,9 @@ PidFile logs/httpd.pid
 DefaultRuntimeDir run
 ErrorLog logs/error_log
 LogLevel info
+TypesConfig /dev/null
 Mutex file:$dir/run
-Include "$base"
+$modules
 $body
 EOC
     close $fh;
@@ -126,8 +133,8 @@ EOC
 
 # httpd -t on a configuration: (exit status, everything it printed).
 sub config_test {
-    my ($name, $body) = @_;
-    my (undef, $conf) = _private_conf($name, $body);
+    my ($name, $body, %o) = @_;
+    my (undef, $conf) = _private_conf($name, $body, %o);
     my $bin = httpd_bin();
     my $out = `$bin -t -f "$conf" 2>&1`;
     return ($? >> 8, $out);
