@@ -1,0 +1,16 @@
+#!/bin/sh
+# Run the whole test suite on a fresh Debian 12 machine: install what is
+# missing (as root), build with warnings as errors, and run `make check`:
+# the core's unit tests, then the Apache::Test suite against a real httpd
+# under the event, worker and prefork MPMs.
+#
+#   sudo ./test.sh
+set -eu
+top=$(cd "$(dirname "$0")" && pwd)
+"$top/.ci/install-deps"
+cd "$top"
+autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
+./configure --enable-werror >/dev/null
+make clean >/dev/null
+make -j2
+make check
