@@ -168,8 +168,10 @@ static void ph_render_auto(request_rec *r, ph_view_t *v)
                    i, ph_state_name(d->state));
         if (d->last_seen) {
             ap_rprintf(r, "Device[%d]LastSeen: %" APR_INT64_T_FMT "\n"
-                       "Device[%d]Age: %" APR_INT64_T_FMT "\n",
-                       i, ph_sec(d->last_seen), i, ph_age(v, d));
+                       "Device[%d]Age: %" APR_INT64_T_FMT "\n"
+                       "Device[%d]FirstSeen: %" APR_INT64_T_FMT "\n",
+                       i, ph_sec(d->last_seen), i, ph_age(v, d),
+                       i, ph_sec(d->first_seen));
         }
         ap_rprintf(r, "Device[%d]MaxAge: %u\nDevice[%d]Since: %"
                    APR_INT64_T_FMT "\nDevice[%d]Beats: %" APR_UINT64_T_FMT
@@ -273,6 +275,15 @@ static void ph_render_metrics(request_rec *r, ph_view_t *v)
                        ph_sec(v->dev[i].last_seen));
         }
     }
+    ph_metric_head(r, "phonehome_device_first_seen_seconds", "gauge",
+                   "Server time of the first beat, epoch.");
+    for (i = 0; i < v->n; i++) {
+        if (v->dev[i].first_seen) {
+            ap_rprintf(r, "phonehome_device_first_seen_seconds{device=\"%s\"} "
+                       "%" APR_INT64_T_FMT "\n", label[i],
+                       ph_sec(v->dev[i].first_seen));
+        }
+    }
     ph_metric_head(r, "phonehome_device_age_seconds", "gauge",
                    "Seconds since the last beat.");
     for (i = 0; i < v->n; i++) {
@@ -331,13 +342,14 @@ static void ph_render_table(request_rec *r, ph_view_t *v)
     for (i = 0; i < v->n; i++) {
         const ph_device_t *d = &v->dev[i];
 
-        ap_rprintf(r, "<tr class=\"%s\"><td title=\"%s\">%s</td>"
+        ap_rprintf(r, "<tr class=\"%s\"><td title=\"%s, first seen %s\">%s</td>"
                    "<td><b>%s</b></td><td>%s</td><td>%s</td><td>%u s</td>"
                    "<td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%s</td>"
                    "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
                    ph_state_name(d->state),
                    ph_text_html(p, ph_display_name(p, ph_shared.conf,
                                                    d->name)),
+                   ph_html_time(p, d->first_seen),
                    ph_text_html(p, d->name), ph_state_name(d->state),
                    ph_html_time(p, d->last_seen),
                    ph_html_ago(p, ph_age(v, d)), d->max_age,

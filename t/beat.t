@@ -55,6 +55,10 @@ ok $d->{uptime} == 12345, 'uptime recorded in whole seconds';
 ok $d->{client_time} == 1700000000, 'client time from t=';
 ok $d->{beats} == 1, 'beat count';
 my $first = $d->{last_seen};
+my $auto = Apache::TestRequest::GET_BODY('/phonehome-status?auto');
+my ($idx) = $auto =~ /^Device\[(\d+)\]Name: full-pi$/m;
+my ($first_seen) = $auto =~ /^Device\[$idx\]FirstSeen: (\d+)$/m;
+is $first_seen, $first, 'first seen is the first beat';
 
 # Beat counts, and a beat without t= no longer claims a client time.
 beat('/raspberrypiPhoneHome/full-pi') for 1 .. 4;
@@ -62,6 +66,8 @@ $d = device_of(status_json(), 'full-pi');
 ok $d->{beats} == 5, 'every beat counted once';
 ok !defined $d->{client_time} && !defined $d->{skew}, 'no t=: no client time, no skew';
 ok $d->{boot_id} eq $boot, 'boot id kept until a new one comes';
+$auto = Apache::TestRequest::GET_BODY('/phonehome-status?auto');
+like $auto, qr/^Device\[$idx\]FirstSeen: $first$/m, 'first seen stays with later beats';
 
 # HEAD counts as a beat and has no body.
 $r = beat('/raspberrypiPhoneHome/head-pi', method => 'HEAD');

@@ -67,8 +67,8 @@ EOC
     my $after = status_json($base);
     is $after->{started}, $before->{started}, 'a graceful restart is not a start';
     my $k2 = device_of($after, 'keep-pi');
-    is_deeply [@$k2{qw(beats last_seen first_seen since state boot_id client_time)}],
-              [@$k{qw(beats last_seen first_seen since state boot_id client_time)}],
+    is_deeply [@$k2{qw(beats last_seen since state boot_id client_time uptime)}],
+              [@$k{qw(beats last_seen since state boot_id client_time uptime)}],
               'graceful restart keeps the device exactly';
     is device_of($after, 'other-pi')->{beats}, 2, 'and every other device';
     is device_of($after, 'quiet-pi')->{state}, 'unknown', 'a declared silent device stays unknown';
