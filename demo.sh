@@ -3,8 +3,13 @@
 # with the module loaded and the seed's configuration, and send a first beat
 # the way the seed's cron line does.
 #
-#   sudo ./demo.sh          set up, build, start (PORT=8642 by default)
-#   ./demo.sh stop          stop the demo's httpd
+#   sudo ./demo.sh          set up, build, start, then show alert mail as it
+#                           arrives (Ctrl-C stops watching, not the demo)
+#   ./demo.sh --no-watch    the same without watching
+#   ./demo.sh stop          stop the demo's httpd, mail catcher and beater
+#
+# PORT (default 8642) is httpd's port, SMTP_PORT (default 2525) the mail
+# catcher's.  The demo uses a MaxAge of 15 s so that alerts come quickly.
 #
 # Everything lives in ./demo-run; nothing outside it is touched except the
 # Debian packages that the first run installs.
@@ -12,15 +17,22 @@ set -e
 top=$(cd "$(dirname "$0")" && pwd)
 run="$top/demo-run"
 port=${PORT:-8642}
+smtp_port=${SMTP_PORT:-2525}
+watch=1
+[ "${1:-}" = --no-watch ] && watch=0
 httpd=/usr/sbin/apache2
 [ -x "$httpd" ] || httpd=$(command -v httpd || echo /usr/sbin/apache2)
 
+stop_demo() {
+    for f in "$run/logs/httpd.pid" "$run/smtp.pid" "$run/beater.pid"; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null && rm -f "$f"
+    done
+    return 0
+}
+
 if [ "${1:-}" = stop ]; then
-    if [ -f "$run/logs/httpd.pid" ]; then
-        kill "$(cat "$run/logs/httpd.pid")" && echo "demo httpd stopped"
-    else
-        echo "no demo is running"
-    fi
+    stop_demo
+    echo "demo stopped"
     exit 0
 fi
 
@@ -33,8 +45,13 @@ fi
 make -s
 modules=$(apxs -q LIBEXECDIR)
 
-[ -f "$run/logs/httpd.pid" ] && kill "$(cat "$run/logs/httpd.pid")" 2>/dev/null && sleep 1
-mkdir -p "$run/conf" "$run/logs" "$run/run" "$run/state" "$run/htdocs"
+stop_demo && sleep 1
+mkdir -p "$run/conf" "$run/logs" "$run/run" "$run/state" "$run/htdocs" "$run/mail"
+
+# The mail catcher: a real SMTP server on 127.0.0.1 that files each mail.
+/usr/bin/python3 "$top/t/smtp_sink.py" --port "$smtp_port" --dir "$run/mail" \
+    --pidfile "$run/smtp.pid" 2>"$run/logs/smtp.log" &
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$run/smtp.pid" ] && break; sleep 0.5; done
 cp mod_phonehome/.libs/mod_phonehome.so "$run/mod_phonehome.so"
 user=
 if [ "$(id -u)" -eq 0 ]; then
@@ -77,7 +94,13 @@ PhoneHomeMailTo    me@example.com 9085551234@vtext.com
     Require local
 </Location>
 
+# For the demo: alerts within seconds, through the local mail catcher.
 PhoneHomeStateDir state
+PhoneHomeMaxAge 15
+PhoneHomeStartupGrace 5
+PhoneHomeDigestWindow 2
+PhoneHomeSMTPServer 127.0.0.1:$smtp_port
+PhoneHomeDevice kitchen-pi Name="Kitchen Pi" MaxAge=10
 <Location /server-status>
     SetHandler server-status
     Require local
@@ -93,9 +116,17 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
     sleep 1
 done
 
-# The seed's own cron line, pointed at the demo.
-curl -s --connect-timeout 30 "http://127.0.0.1:$port/raspberrypiPhoneHome?$(date +%s)"
-# And the client, as a second device.
+# The seed's own cron line, pointed at the demo, every 5 seconds.
+(
+    while :; do
+        curl -s -o /dev/null --connect-timeout 30 \
+            "http://127.0.0.1:$port/raspberrypiPhoneHome?$(date +%s)"
+        sleep 5
+    done
+) &
+echo $! > "$run/beater.pid"
+# And the client, once, as a second device that then goes quiet: watch it
+# go down, then bring it back with the command printed below.
 "$top/pi-client/phonehome" --device kitchen-pi "http://127.0.0.1:$port/raspberrypiPhoneHome"
 
 cat <<MSG
@@ -105,6 +136,25 @@ mod_phonehome demo is running (httpd pid $(cat "$run/logs/httpd.pid")).
   Server status: http://127.0.0.1:$port/server-status
   Send a beat:   curl "http://127.0.0.1:$port/raspberrypiPhoneHome?\$(date +%s)"
                  pi-client/phonehome --device NAME http://127.0.0.1:$port/raspberrypiPhoneHome
-  Logs:          $run/logs/error_log
+  Bring kitchen-pi back: pi-client/phonehome --device kitchen-pi http://127.0.0.1:$port/raspberrypiPhoneHome
+  Alert mail:    $run/mail/ (a local SMTP server on 127.0.0.1:$smtp_port)
+  Logs:          $run/logs/error_log, $run/state/events.log
   Stop:          ./demo.sh stop
 MSG
+
+[ "$watch" = 1 ] || exit 0
+echo
+echo "Watching for alert mail (kitchen-pi goes down about 15 s from now); Ctrl-C stops watching."
+seen=0
+trap 'echo; echo "The demo is still running: ./demo.sh stop"; exit 0' INT
+while :; do
+    for f in "$run"/mail/*.eml; do
+        [ -e "$f" ] || continue
+        n=$(basename "$f" .eml)
+        [ "$n" -le "$seen" ] 2>/dev/null && continue
+        seen=$n
+        echo "---- mail $n: $(grep -m1 '^Subject:' "$f")"
+        sed -e '1,/^\r\{0,1\}$/d' -e 's/\r$//' "$f" | sed -n '1,6p'
+    done
+    sleep 1
+done

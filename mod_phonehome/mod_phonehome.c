@@ -23,12 +23,19 @@
 #include "ap_slotmem.h"
 #include "mod_watchdog.h"
 #include "util_mutex.h"
+#include "unixd.h"
+
+#include "apr_file_io.h"
 
 #include "apr_strings.h"
+
+#include <sys/vfs.h>
+#include <unistd.h>
 
 #include "mod_phonehome.h"
 #include "ph_beat.h"
 #include "ph_name.h"
+#include "ph_spool.h"
 #include "ph_text.h"
 
 #ifndef PH_STATE_DIR
@@ -72,6 +79,7 @@ static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
     c->smtp_starttls = PH_TLS_ON;
     c->state_dir = PH_STATE_DIR;
     c->digest_window = 10;
+    c->retry_period = 3 * 86400;
     return c;
 }
 
@@ -279,6 +287,15 @@ static const char *ph_set_state_dir(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
+static const char *ph_set_retry_period(cmd_parms *cmd, void *d,
+                                       const char *arg)
+{
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    return ph_bad(cmd, ph_conf_seconds(cmd->pool, arg, 1, PH_MAX_AGE_LIMIT,
+                                       &ph_sconf(cmd)->retry_period));
+}
+
 static const char *ph_set_digest_window(cmd_parms *cmd, void *d,
                                         const char *arg)
 {
@@ -321,6 +338,9 @@ static const command_rec ph_cmds[] = {
     AP_INIT_TAKE1("PhoneHomeDigestWindow", ph_set_digest_window, NULL,
         RSRC_CONF, "Seconds in which transitions are mailed as one digest, "
         "0-3600 (default 10)"),
+    AP_INIT_TAKE1("PhoneHomeRetryPeriod", ph_set_retry_period, NULL,
+        RSRC_CONF, "Seconds an undelivered alert is retried before it is "
+        "kept as dead (default 259200, three days)"),
     AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
         RSRC_CONF, "On: mail when a device is first heard from "
         "(default Off)"),
@@ -342,10 +362,41 @@ const char *ph_display_name(apr_pool_t *p, const ph_server_conf_t *conf,
     return apr_psprintf(p, "%s (%s)", device, conf->monitor_name);
 }
 
+const apr_array_header_t *ph_recipients(const ph_server_conf_t *conf,
+                                        const char *device)
+{
+    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
+                                          APR_HASH_KEY_STRING);
+
+    return (dc && dc->mail_to) ? dc->mail_to : conf->mail_to;
+}
+
+void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
+{
+    const char *path = apr_pstrcat(p, ph_shared.conf->state_dir, "/",
+                                   PH_EVENTS_LOG, NULL);
+    const char *line = apr_pstrcat(p, json, "\n", NULL);
+    apr_file_t *f;
+    apr_status_t rv;
+
+    /* O_APPEND: the two watchdogs may write at once; a line is one write. */
+    rv = apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                       | APR_FOPEN_APPEND, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                       | APR_FPROT_GREAD, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_write_full(f, line, strlen(line), NULL);
+        apr_file_close(f);
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "PH00040: cannot append to %s", path);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Shared memory                                                       */
 
-static ph_device_t *ph_slot(void *baton, apr_uint32_t id)
+ph_device_t *ph_slot(void *baton, apr_uint32_t id)
 {
     void *mem = NULL;
 
@@ -404,6 +455,20 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "\"LoadModule watchdog_module modules/mod_watchdog.so\"");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (c->mail_from == NULL) {
+        int i, any = c->mail_to->nelts > 0;
+
+        for (i = 0; i < c->devices->nelts; i++) {
+            any |= APR_ARRAY_IDX(c->devices, i, ph_devconf_t).mail_to != NULL;
+        }
+        if (any) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "PH00007: PhoneHomeMailTo or MailTo= is set but "
+                         "PhoneHomeMailFrom is not: alerts could not be "
+                         "mailed");
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     if ((apr_uint32_t)c->devices->nelts > c->max_devices) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "PH00003: PhoneHomeMaxDevices %u is less than the %d "
@@ -412,6 +477,80 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
+}
+
+/* PhoneHomeStateDir and its subdirectories, made by root at startup and
+ * handed to the User the watchdogs run as. */
+static apr_status_t ph_make_state_dir(server_rec *s, apr_pool_t *p,
+                                      const char *dir)
+{
+    static const char *const subdirs[] = { "", "/" PH_DIR_QUEUE,
+                                           "/" PH_DIR_OUTBOX, "/" PH_DIR_DEAD,
+                                           "/" PH_EVENTS_LOG };
+    struct statfs sfs;
+    apr_status_t rv;
+    unsigned int i;
+
+    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT & 0750, p);
+    for (i = 0; rv == APR_SUCCESS && i < 4; i++) {
+        const char *d = apr_pstrcat(p, dir, subdirs[i], NULL);
+
+        rv = apr_dir_make(d, APR_FPROT_UREAD | APR_FPROT_UWRITE
+                          | APR_FPROT_UEXECUTE | APR_FPROT_GREAD
+                          | APR_FPROT_GEXECUTE, p);
+        if (APR_STATUS_IS_EEXIST(rv)) {
+            rv = APR_SUCCESS;
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "PH00008: cannot create PhoneHomeStateDir %s", dir);
+        return rv;
+    }
+    if (geteuid() == 0) {
+        for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+            const char *d = apr_pstrcat(p, dir, subdirs[i], NULL);
+
+            if (chown(d, ap_unixd_config.user_id, ap_unixd_config.group_id)
+                != 0 && i < 4) {
+                rv = APR_FROM_OS_ERROR(errno);
+                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                             "PH00008: cannot give PhoneHomeStateDir %s to "
+                             "the User", d);
+                return rv;
+            }
+        }
+    }
+    if (statfs(dir, &sfs) == 0 && sfs.f_type == 0x01021994) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "PH00009: PhoneHomeStateDir %s is on tmpfs: the outbox "
+                     "and the snapshot will not survive a reboot", dir);
+    }
+    return APR_SUCCESS;
+}
+
+/* The SMTP password, read while we are still root; the file may then be
+ * readable by root alone. */
+static apr_status_t ph_read_password(server_rec *s, apr_pool_t *p,
+                                     ph_server_conf_t *c)
+{
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (c->smtp_password_file == NULL) {
+        return APR_SUCCESS;
+    }
+    rv = ph_spool_read(p, c->smtp_password_file, &buf, &len, 4096);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "PH00013: PhoneHomeSMTPAuth: cannot read the password "
+                     "file %s", c->smtp_password_file);
+        return rv;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    c->smtp_password = buf;
+    return APR_SUCCESS;
 }
 
 /* Bring every slot in line with this generation's configuration. */
@@ -451,10 +590,10 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                                &phonehome_module);
     ph_retained_t *retained;
     void *index = NULL;
+    int cold_start = 0;
     apr_status_t rv;
 
     (void)plog;
-    (void)ptemp;
     /* The first pass only checks the configuration. */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
@@ -464,6 +603,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         retained = ap_retained_data_create(PH_RETAINED_KEY,
                                            sizeof(*retained));
         retained->started = apr_time_now();
+        cold_start = 1;
     }
     if (!c->startup_grace_set) {
         c->startup_grace = c->max_age;
@@ -490,6 +630,16 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    if (ph_make_state_dir(s, ptemp, c->state_dir) != APR_SUCCESS
+        || ph_read_password(s, pconf, c) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* A real start (not a graceful restart) after a crash or a power cut:
+     * the snapshot may be fresher than slotmem's copy. */
+    if (cold_start) {
+        ph_snapshot_restore(s, ptemp, c->max_devices);
+    }
+
     ph_shared.table.slot = ph_slot;
     ph_shared.table.baton = NULL;
     ph_shared.table.hash = NULL;
@@ -503,6 +653,12 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                 s, pconf, 0);
     if (rv != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;      /* httpd has logged why */
+    }
+    if ((rv = ph_watchdog_register(pconf, s)) != APR_SUCCESS
+        || (rv = ph_mail_register(pconf, s)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "PH00014: cannot register with mod_watchdog");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  "PH00005: device table ready: %u of %u slots used, "
@@ -721,9 +877,13 @@ static int ph_beat_handler(request_rec *r)
 
 static void ph_register_hooks(apr_pool_t *p)
 {
+    /* Our watchdogs must exist before mod_watchdog's post_config. */
+    static const char *const before_watchdog[] = { "mod_watchdog.c", NULL };
+
     ap_hook_pre_config(ph_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(ph_check_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(ph_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(ph_post_config, NULL, before_watchdog,
+                        APR_HOOK_MIDDLE);
     ap_hook_child_init(ph_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ph_beat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ph_status_register_hooks(p);

@@ -47,10 +47,18 @@ typedef struct ph_server_conf_t {
     int                 smtp_starttls;      /* ph_tls_e */
     const char         *smtp_user;
     const char         *smtp_password_file;
+    const char         *smtp_password;      /* read as root at startup */
     const char         *state_dir;
     apr_uint32_t        digest_window;
+    apr_uint32_t        retry_period;       /* seconds before a mail is dead */
     int                 notify_first_beat;
 } ph_server_conf_t;
+
+/* Subdirectories of PhoneHomeStateDir. */
+#define PH_DIR_QUEUE        "queue"         /* transitions not yet mailed */
+#define PH_DIR_OUTBOX       "outbox"        /* mails not yet delivered */
+#define PH_DIR_DEAD         "dead"          /* mails given up on */
+#define PH_EVENTS_LOG       "events.log"
 
 /* The live table, set up in post_config and inherited by every child. */
 typedef struct ph_shared_t {
@@ -68,6 +76,24 @@ void ph_unlock(void);
 /** How a device is named in mail and on the status page. */
 const char *ph_display_name(apr_pool_t *p, const ph_server_conf_t *conf,
                             const char *device);
+
+/** The device in slot @a id (the table must be locked). */
+ph_device_t *ph_slot(void *baton, apr_uint32_t id);
+
+/** The recipients for a device: its MailTo=, else PhoneHomeMailTo. */
+const apr_array_header_t *ph_recipients(const ph_server_conf_t *conf,
+                                        const char *device);
+
+/** Append one JSON line to StateDir/events.log. */
+void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
+
+/* mod_phonehome_watchdog.c: detection and snapshots */
+apr_status_t ph_watchdog_register(apr_pool_t *pconf, server_rec *s);
+apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
+                                 apr_uint32_t nslots);
+
+/* mod_phonehome_mail.c: the outbox and its sender */
+apr_status_t ph_mail_register(apr_pool_t *pconf, server_rec *s);
 
 /* mod_phonehome_status.c */
 int ph_status_handler(request_rec *r);

@@ -5,6 +5,8 @@
  *     http://www.apache.org/licenses/LICENSE-2.0
  */
 
+#include <string.h>
+
 #include <apr_strings.h>
 
 #include "ph_beat.h"
@@ -45,6 +47,14 @@ void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
     if (d->first_seen == 0) {
         d->first_seen = now;
     }
+    if (d->state == PH_STATE_DOWN) {
+        d->gap_start = d->last_seen;
+        d->flags &= ~PH_DEV_REBOOTED;
+        if ((b->seen & PH_BEAT_BOOT) && d->boot_id[0]
+            && strcmp(d->boot_id, b->boot) != 0) {
+            d->flags |= PH_DEV_REBOOTED;
+        }
+    }
     d->last_seen = now;
     d->beats++;
     apr_cpystrn(d->remote_ip, remote_ip ? remote_ip : "", sizeof(d->remote_ip));
@@ -76,8 +86,8 @@ void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
     else {
         d->flags &= ~PH_DEV_HAS_SEQ;
     }
-    /* The watchdog owns every other transition and its mail. */
-    if (d->state == PH_STATE_UNKNOWN) {
+    /* The watchdog reports the change, and owns every other transition. */
+    if (d->state == PH_STATE_UNKNOWN || d->state == PH_STATE_DOWN) {
         d->state = PH_STATE_UP;
         d->since = now;
     }

@@ -20,7 +20,7 @@
 #include <apr.h>
 #include <apr_time.h>
 
-#define PH_DEVICE_VERSION   1
+#define PH_DEVICE_VERSION   2
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -40,6 +40,7 @@ typedef enum {
 #define PH_DEV_HAS_CLIENT_T 0x02    /* client_time and skew are known */
 #define PH_DEV_HAS_UPTIME   0x04
 #define PH_DEV_HAS_SEQ      0x08
+#define PH_DEV_REBOOTED     0x10    /* came back up with a new boot id */
 
 typedef struct ph_device_t {
     char         name[PH_NAME_MAX + 1];     /* "" marks a free slot */
@@ -49,6 +50,8 @@ typedef struct ph_device_t {
     apr_time_t   first_seen;        /* server time of the first beat, 0 if none */
     apr_time_t   last_seen;         /* server time of the last beat, 0 if none */
     apr_time_t   since;             /* when the current state began */
+    apr_time_t   gap_start;         /* last beat before the one that ended
+                                     * an outage, for "down for N s" */
     apr_int64_t  client_time;       /* the client's clock, epoch seconds */
     apr_int64_t  skew;              /* client_time - server time, seconds */
     apr_int64_t  uptime;            /* the client's uptime, seconds */
@@ -57,6 +60,7 @@ typedef struct ph_device_t {
     apr_uint32_t max_age;           /* seconds; refreshed from config */
     apr_uint16_t flags;             /* PH_DEV_* */
     apr_byte_t   state;             /* ph_state_e */
+    apr_byte_t   reported;          /* the state the watchdog last reported */
     apr_byte_t   version;           /* PH_DEVICE_VERSION */
 } ph_device_t;
 
@@ -72,6 +76,9 @@ struct ph_beat_t;
  * Record an accepted beat in a device's slot: times, counters, the facts
  * the beat carried.  A field the beat lacks is marked unknown rather than
  * left stale, except the boot id, which stays until a new one arrives.
+ * A beat ends unknown and down at once (the status page shows it
+ * immediately); the watchdog reports the change.  A down device that comes
+ * back with another boot id lost power or was rebooted.
  * @param now         the server's receive time: the only clock that counts
  * @param remote_ip   the client address as httpd sees it
  * @param user_agent  raw header value or NULL; sanitised and truncated here

@@ -36,6 +36,15 @@ typedef struct ph_table_hdr_t {
     apr_uint32_t nbuckets;          /* a power of two, >= 2 * nslots */
     apr_time_t   started;           /* when httpd started (not restarted) */
     apr_uint64_t refused_full;      /* beats refused because the table was full */
+    /* Kept by the watchdogs for the status page. */
+    apr_uint32_t outbox_queued;     /* mails waiting, transitions included */
+    apr_uint32_t outbox_dead;
+    apr_uint64_t mails_sent;
+    apr_time_t   last_error_time;
+    char         last_error[160];
+    apr_time_t   last_tick;         /* when detection last ran */
+    apr_uint32_t tick_usec;         /* how long the last tick took */
+    apr_uint32_t tick_usec_max;
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {

@@ -1,0 +1,287 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/*
+ * Detection: a singleton watchdog of our own runs the state machine over
+ * every device about once a second, writes each tick's transitions to the
+ * queue in PhoneHomeStateDir (synced) before anything else happens to them,
+ * and writes a snapshot of the table every few seconds.  It runs in one
+ * child, and that child can change at any time: everything it needs is in
+ * shared memory or on disk.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "ap_mpm.h"
+#include "mod_watchdog.h"
+
+#include "apr_strings.h"
+
+#include <unistd.h>
+
+#include "mod_phonehome.h"
+#include "ph_event.h"
+#include "ph_fsm.h"
+#include "ph_snapshot.h"
+#include "ph_spool.h"
+
+APLOG_USE_MODULE(phonehome);
+
+#define PH_WATCHDOG_DETECT  "_phonehome_detect_"
+#define PH_TICK             apr_time_from_msec(1000)
+#define PH_SNAPSHOT_EVERY   apr_time_from_sec(5)
+
+static apr_time_t ph_last_snapshot;
+static unsigned long ph_queue_seq;
+
+/* Copy the used slots under the lock, write them outside it. */
+static void ph_snapshot_write(server_rec *s, apr_pool_t *p)
+{
+    ph_table_t *t = &ph_shared.table;
+    ph_device_t *copy;
+    apr_uint32_t used, id;
+    const char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+        return;
+    }
+    used = t->hdr->used;
+    copy = apr_palloc(p, sizeof(ph_device_t) * (used ? used : 1));
+    for (id = 0; id < used; id++) {
+        copy[id] = *ph_slot(NULL, id);
+    }
+    apr_global_mutex_unlock(ph_shared.mutex);
+
+    buf = ph_snapshot_encode(p, copy, used, apr_time_now(), &len);
+    rv = ph_spool_write(p, ph_shared.conf->state_dir, PH_SNAPSHOT_FILE, buf,
+                        len);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "PH00023: cannot write the snapshot %s/%s",
+                     ph_shared.conf->state_dir, PH_SNAPSHOT_FILE);
+    }
+    ph_last_snapshot = apr_time_now();
+}
+
+apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
+                                 apr_uint32_t nslots)
+{
+    const char *path = apr_pstrcat(p, ph_shared.conf->state_dir, "/",
+                                   PH_SNAPSHOT_FILE, NULL);
+    ph_device_t *snap, *live;
+    apr_uint32_t n, id;
+    apr_time_t written;
+    const char *why;
+    apr_size_t len;
+    char *buf;
+    apr_status_t rv;
+
+    rv = ph_spool_read(p, path, &buf, &len, (apr_size_t)nslots
+                       * sizeof(ph_device_t) * 2 + 4096);
+    if (APR_STATUS_IS_ENOENT(rv)) {
+        return APR_SUCCESS;
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "PH00024: cannot read the snapshot %s", path);
+        return rv;
+    }
+    if ((why = ph_snapshot_decode(p, buf, len, &snap, &n, &written))) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "PH00024: ignoring the snapshot %s: %s", path, why);
+        return APR_EGENERAL;
+    }
+    /* slotmem's own copy is written at a clean stop; after a crash or a
+     * power cut it is older than the snapshot, or missing. */
+    live = apr_palloc(p, sizeof(ph_device_t) * nslots);
+    for (id = 0; id < nslots; id++) {
+        live[id] = *ph_slot(NULL, id);
+    }
+    if (ph_snapshot_freshness(snap, n) <= ph_snapshot_freshness(live, nslots)) {
+        return APR_SUCCESS;
+    }
+    if (n > nslots) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "PH00025: the snapshot holds %u devices, "
+                     "PhoneHomeMaxDevices only %u: the rest are dropped",
+                     n, nslots);
+        n = nslots;
+    }
+    for (id = 0; id < nslots; id++) {
+        ph_device_t *d = ph_slot(NULL, id);
+
+        if (id < n) {
+            *d = snap[id];
+        }
+        else {
+            memset(d, 0, sizeof(*d));
+        }
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                 "PH00026: restored %u device slots from the snapshot %s",
+                 n, path);
+    return APR_SUCCESS;
+}
+
+static void ph_log_transition(server_rec *s, apr_pool_t *p,
+                              const ph_event_t *e)
+{
+    const char *display = ph_display_name(p, ph_shared.conf, e->name);
+
+    if (e->kind == PH_EV_DOWN) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "PH00020: %s is down: %s", e->name, e->last_seen
+                     ? apr_psprintf(p, "last beat %" APR_INT64_T_FMT
+                                    " s ago", (apr_int64_t)apr_time_sec(
+                                        e->time - e->last_seen))
+                     : "never heard from");
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "PH00021: %s is up%s%s", e->name,
+                     e->kind == PH_EV_FIRST ? " (first beat)" : "",
+                     e->rebooted ? " (new boot id: it restarted)" : "");
+    }
+    ph_events_log(s, p, ph_event_json(p, e, display));
+}
+
+/* One tick: step every device; queue what changed. */
+static void ph_detect(server_rec *s, apr_pool_t *p)
+{
+    ph_server_conf_t *c = ph_shared.conf;
+    ph_table_t *t = &ph_shared.table;
+    apr_array_header_t *events = apr_array_make(p, 4, sizeof(ph_event_t));
+    apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
+    apr_time_t begin = apr_time_now(), took;
+    ph_fsm_ctx_t ctx;
+    apr_uint32_t id, used;
+    int i;
+
+    ctx.now = begin;
+    ctx.grace = apr_time_from_sec(c->startup_grace);
+    ctx.notify_first = c->notify_first_beat;
+    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+        return;
+    }
+    ctx.started = t->hdr->started;
+    used = t->hdr->used;
+    for (id = 0; id < used; id++) {
+        ph_device_t *d = ph_slot(NULL, id);
+        int former;
+        ph_event_e ev;
+
+        if (d->name[0] == '\0') {
+            continue;
+        }
+        ev = ph_fsm_step(d, &ctx, &former);
+        if (ev != PH_EV_NONE) {
+            ph_event_from_device(apr_array_push(events), d, ev, former,
+                                 ctx.now);
+            APR_ARRAY_PUSH(ids, apr_uint32_t) = id;
+        }
+    }
+    took = apr_time_now() - begin;
+    t->hdr->last_tick = begin;
+    t->hdr->tick_usec = (apr_uint32_t)took;
+    if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
+        t->hdr->tick_usec_max = t->hdr->tick_usec;
+    }
+    apr_global_mutex_unlock(ph_shared.mutex);
+
+    if (events->nelts == 0) {
+        return;
+    }
+    /* The transitions are on disk before anyone is told of them. */
+    {
+        const char *batch = "";
+        apr_status_t rv;
+
+        for (i = 0; i < events->nelts; i++) {
+            batch = apr_pstrcat(p, batch, ph_event_format(p,
+                                &APR_ARRAY_IDX(events, i, ph_event_t)), "\n",
+                                NULL);
+        }
+        rv = ph_spool_write(p, apr_pstrcat(p, c->state_dir, "/",
+                                           PH_DIR_QUEUE, NULL),
+                            apr_psprintf(p, "%" APR_TIME_T_FMT "-%"
+                                         APR_PID_T_FMT "-%lu.ev", ctx.now,
+                                         getpid(), ++ph_queue_seq),
+                            batch, strlen(batch));
+        if (rv != APR_SUCCESS) {
+            /* Not lost: report them again next tick. */
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                         "PH00022: cannot queue %d transitions in %s/%s; "
+                         "retrying", events->nelts, c->state_dir,
+                         PH_DIR_QUEUE);
+            if (apr_global_mutex_lock(ph_shared.mutex) == APR_SUCCESS) {
+                for (i = 0; i < ids->nelts; i++) {
+                    ph_device_t *d = ph_slot(NULL, APR_ARRAY_IDX(ids, i,
+                                                                 apr_uint32_t));
+                    const ph_event_t *e = &APR_ARRAY_IDX(events, i,
+                                                         ph_event_t);
+
+                    if (strcmp(d->name, e->name) == 0) {
+                        d->reported = (apr_byte_t)e->former;
+                    }
+                }
+                apr_global_mutex_unlock(ph_shared.mutex);
+            }
+            return;
+        }
+    }
+    for (i = 0; i < events->nelts; i++) {
+        ph_log_transition(s, p, &APR_ARRAY_IDX(events, i, ph_event_t));
+    }
+}
+
+static apr_status_t ph_detect_callback(int state, void *data,
+                                       apr_pool_t *pool)
+{
+    server_rec *s = data;
+
+    switch (state) {
+    case AP_WATCHDOG_STATE_STARTING:
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     "PH00027: detection runs in process %" APR_PID_T_FMT,
+                     getpid());
+        break;
+    case AP_WATCHDOG_STATE_RUNNING:
+        ph_detect(s, pool);
+        if (apr_time_now() - ph_last_snapshot >= PH_SNAPSHOT_EVERY) {
+            ph_snapshot_write(s, pool);
+        }
+        break;
+    case AP_WATCHDOG_STATE_STOPPING:
+        ph_snapshot_write(s, pool);
+        break;
+    }
+    /* Anything but success would stop the callback for good. */
+    return APR_SUCCESS;
+}
+
+apr_status_t ph_watchdog_register(apr_pool_t *pconf, server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
+    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
+    ap_watchdog_t *w;
+    apr_status_t rv;
+
+    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!get_instance || !register_callback) {
+        return APR_ENOTIMPL;
+    }
+    rv = get_instance(&w, PH_WATCHDOG_DETECT, 0, 1, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = register_callback(w, PH_TICK, s, ph_detect_callback);
+    }
+    ph_last_snapshot = 0;
+    return rv;
+}

@@ -1,0 +1,50 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+#include "ph_fsm.h"
+
+apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c)
+{
+    apr_time_t grace_end = c->started + c->grace;
+    apr_time_t deadline;
+
+    if (d->state == PH_STATE_UP) {
+        deadline = d->last_seen + apr_time_from_sec(d->max_age);
+    }
+    else if (d->state == PH_STATE_UNKNOWN && (d->flags & PH_DEV_DECLARED)
+             && d->last_seen == 0) {
+        deadline = grace_end + apr_time_from_sec(d->max_age);
+    }
+    else {
+        return 0;
+    }
+    return deadline > grace_end ? deadline : grace_end;
+}
+
+ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
+{
+    apr_time_t deadline = ph_fsm_deadline(d, c);
+    ph_event_e ev = PH_EV_NONE;
+
+    if (deadline && c->now > deadline) {
+        d->state = PH_STATE_DOWN;
+        d->since = c->now;
+    }
+    *former = d->reported;
+    if (d->state == d->reported) {
+        return PH_EV_NONE;
+    }
+    if (d->state == PH_STATE_DOWN) {
+        ev = PH_EV_DOWN;
+    }
+    else if (d->state == PH_STATE_UP) {
+        ev = d->reported == PH_STATE_DOWN ? PH_EV_UP
+           : c->notify_first ? PH_EV_FIRST : PH_EV_NONE;
+    }
+    d->reported = d->state;
+    return ev;
+}

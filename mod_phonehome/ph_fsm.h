@@ -1,0 +1,58 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file ph_fsm.h
+ * @brief The state machine: unknown, up, down.
+ *
+ * Beats move a device up (ph_device_record_beat).  Time moves it down:
+ * ph_fsm_step() is a pure function of the slot, the time and the
+ * configuration, run by the watchdog for every device about once a second.
+ * It also reports each change once: the slot remembers the state last
+ * reported, so a change made by a beat between two ticks is reported by
+ * the next tick, and a restored slot reports what it had not yet reported.
+ */
+
+#ifndef PH_FSM_H
+#define PH_FSM_H
+
+#include <apr.h>
+#include <apr_time.h>
+
+#include "ph_device.h"
+
+typedef enum {
+    PH_EV_NONE = 0,
+    PH_EV_DOWN,                     /* "Error": up (or never heard) -> down */
+    PH_EV_UP,                       /* "Good": down -> up */
+    PH_EV_FIRST                     /* unknown -> up, only when asked for */
+} ph_event_e;
+
+typedef struct ph_fsm_ctx_t {
+    apr_time_t          now;
+    apr_time_t          started;    /* httpd's start, not a graceful restart */
+    apr_interval_time_t grace;      /* PhoneHomeStartupGrace */
+    int                 notify_first;
+} ph_fsm_ctx_t;
+
+/**
+ * When @a d goes down if no beat comes: its last beat plus its MaxAge, or
+ * for a declared device never heard from, the end of the startup grace
+ * plus its MaxAge; never before the end of the grace.  0 if it cannot go
+ * down (already down, or unknown and not declared).
+ */
+apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c);
+
+/**
+ * One step for one device: go down when the deadline has passed, then
+ * report a change not yet reported.
+ * @param former  set to the state reported before, for the mail
+ * @return the event to report, PH_EV_NONE if none
+ */
+ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former);
+
+#endif /* PH_FSM_H */

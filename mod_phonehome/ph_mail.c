@@ -1,0 +1,287 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+#include <string.h>
+#include <time.h>
+
+#include <apr_base64.h>
+#include <apr_strings.h>
+
+#include "ph_mail.h"
+
+/* Like date(1): "Fri Feb  8 10:55:01 EST 2013", in the server's zone. */
+static const char *ph_mail_date1(apr_pool_t *p, apr_time_t t)
+{
+    time_t secs = (time_t)apr_time_sec(t);
+    struct tm tm;
+    char buf[64];
+
+    localtime_r(&secs, &tm);
+    strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S %Z %Y", &tm);
+    return apr_pstrdup(p, buf);
+}
+
+/* RFC 5322: "Wed, 25 Nov 2026 07:48:09 +0000"; C locale names. */
+static const char *ph_mail_date5322(apr_pool_t *p, apr_time_t t)
+{
+    static const char *const day[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+                                       "Fri", "Sat" };
+    static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+                                       "Jun", "Jul", "Aug", "Sep", "Oct",
+                                       "Nov", "Dec" };
+    time_t secs = (time_t)apr_time_sec(t);
+    struct tm tm;
+    long off;
+
+    localtime_r(&secs, &tm);
+    off = tm.tm_gmtoff / 60;
+    return apr_psprintf(p, "%s, %02d %s %04d %02d:%02d:%02d %c%02ld%02ld",
+                        day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon],
+                        tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                        off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+                        (off < 0 ? -off : off) % 60);
+}
+
+const char *ph_mail_duration(apr_pool_t *p, apr_int64_t s)
+{
+    if (s < 0) {
+        s = 0;
+    }
+    if (s < 60) {
+        return apr_psprintf(p, "%" APR_INT64_T_FMT " s", s);
+    }
+    if (s < 3600) {
+        return apr_psprintf(p, "%" APR_INT64_T_FMT " min %" APR_INT64_T_FMT
+                            " s", s / 60, s % 60);
+    }
+    if (s < 86400) {
+        return apr_psprintf(p, "%" APR_INT64_T_FMT " h %" APR_INT64_T_FMT
+                            " min", s / 3600, (s % 3600) / 60);
+    }
+    return apr_psprintf(p, "%" APR_INT64_T_FMT " d %" APR_INT64_T_FMT " h",
+                        s / 86400, (s % 86400) / 3600);
+}
+
+const char *ph_mail_encode_header(apr_pool_t *p, const char *value)
+{
+    const unsigned char *s;
+    apr_array_header_t *words;
+    apr_size_t len = strlen(value), at = 0;
+
+    for (s = (const unsigned char *)value; *s; s++) {
+        if (*s < 0x20 || *s > 0x7E) {
+            break;
+        }
+    }
+    if (*s == '\0' && len <= 900) {
+        return value;
+    }
+    /* Encoded words of at most 45 bytes of text (60 of base64, 72 with
+     * the wrapper), split only between UTF-8 characters, folded. */
+    words = apr_array_make(p, 4, sizeof(char *));
+    while (at < len) {
+        apr_size_t n = len - at > 45 ? 45 : len - at;
+        char *b64;
+
+        while (n > 1 && at + n < len
+               && ((unsigned char)value[at + n] & 0xC0) == 0x80) {
+            n--;
+        }
+        b64 = apr_palloc(p, apr_base64_encode_len((int)n));
+        apr_base64_encode(b64, value + at, (int)n);
+        APR_ARRAY_PUSH(words, char *) = apr_pstrcat(p, words->nelts ? "\r\n "
+                                                    : "", "=?UTF-8?B?", b64,
+                                                    "?=", NULL);
+        at += n;
+    }
+    return apr_array_pstrcat(p, words, 0);
+}
+
+/* Lines joined with CRLF, the last one ended too. */
+static const char *ph_join_crlf(apr_pool_t *p, const apr_array_header_t *lines)
+{
+    apr_size_t len = 0, at = 0;
+    char *out;
+    int i;
+
+    for (i = 0; i < lines->nelts; i++) {
+        len += strlen(APR_ARRAY_IDX(lines, i, const char *)) + 2;
+    }
+    out = apr_palloc(p, len + 1);
+    for (i = 0; i < lines->nelts; i++) {
+        const char *l = APR_ARRAY_IDX(lines, i, const char *);
+        apr_size_t n = strlen(l);
+
+        memcpy(out + at, l, n);
+        memcpy(out + at + n, "\r\n", 2);
+        at += n + 2;
+    }
+    out[at] = '\0';
+    return out;
+}
+
+const char *ph_mail_subject(apr_pool_t *p, const ph_mail_t *m)
+{
+    const char *word = ph_event_word(m->events[0]->kind);
+
+    if (m->n == 1) {
+        return apr_psprintf(p, "%s : %s", word, m->displays[0]);
+    }
+    return apr_psprintf(p, "%s : %d devices (%s)", word, m->n, m->monitor);
+}
+
+/* The seed's "Additional info" for one event. */
+static const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e)
+{
+    apr_int64_t ago = (apr_int64_t)apr_time_sec(e->time - e->last_seen);
+
+    switch (e->kind) {
+    case PH_EV_DOWN:
+        if (e->last_seen == 0) {
+            return "No call since the server started";
+        }
+        return apr_psprintf(p, "Last call was %" APR_INT64_T_FMT
+                            " seconds ago", ago);
+    case PH_EV_UP:
+        return apr_psprintf(p, "Service restored after %s without a call%s",
+                            ph_mail_duration(p, (apr_int64_t)apr_time_sec(
+                                e->last_seen - e->gap_start)),
+                            e->rebooted ? "; the device restarted (power "
+                                          "loss?)" : "");
+    default:
+        return "First call from this device";
+    }
+}
+
+/* What we know beyond the seed's lines, one fact a line. */
+static void ph_mail_facts(apr_array_header_t *out, apr_pool_t *p,
+                          const ph_event_t *e, const char *indent)
+{
+    char date[APR_RFC822_DATE_LEN];
+
+#define PH_FACT(...) \
+    (APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(p, indent, \
+        apr_psprintf(p, __VA_ARGS__), NULL))
+
+    PH_FACT("Device: %s", e->name);
+    if (e->last_seen) {
+        apr_rfc822_date(date, e->last_seen);
+        PH_FACT("Last call: %s (%s ago)", date, ph_mail_duration(p,
+                (apr_int64_t)apr_time_sec(e->time - e->last_seen)));
+    }
+    else {
+        PH_FACT("Last call: never");
+    }
+    if (e->remote_ip[0]) {
+        PH_FACT("Last IP: %s", e->remote_ip);
+    }
+    if (e->kind == PH_EV_UP) {
+        PH_FACT("Outage: %s (from the last call before it to the first "
+                "after it)", ph_mail_duration(p, (apr_int64_t)apr_time_sec(
+                e->last_seen - e->gap_start)));
+        PH_FACT("Reboot: %s", e->rebooted
+                ? "yes, a new boot id: the device lost power or was restarted"
+                : "no, same boot id (or none sent): the network was out");
+    }
+    if (e->boot_id[0]) {
+        PH_FACT("Boot id: %s", e->boot_id);
+    }
+    if (e->has_uptime) {
+        PH_FACT("Uptime: %s", ph_mail_duration(p, e->uptime));
+    }
+    if (e->has_skew) {
+        PH_FACT("Clock skew: %+" APR_INT64_T_FMT " s (device minus server)",
+                e->skew);
+    }
+    PH_FACT("MaxAge: %u s", e->max_age);
+#undef PH_FACT
+}
+
+/* "a@x, b@y", folded so that no line grows past 78 characters. */
+static const char *ph_mail_to(apr_pool_t *p, const apr_array_header_t *to)
+{
+    const char *out = "";
+    apr_size_t col = 4;
+    int i;
+
+    for (i = 0; i < to->nelts; i++) {
+        const char *a = APR_ARRAY_IDX(to, i, const char *);
+
+        if (i > 0) {
+            if (col + 2 + strlen(a) > 78) {
+                out = apr_pstrcat(p, out, ",\r\n ", NULL);
+                col = 1;
+            }
+            else {
+                out = apr_pstrcat(p, out, ", ", NULL);
+                col += 2;
+            }
+        }
+        out = apr_pstrcat(p, out, a, NULL);
+        col += strlen(a);
+    }
+    return out;
+}
+
+const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
+{
+    apr_array_header_t *lines = apr_array_make(p, 32, sizeof(const char *));
+    const char *word = ph_event_word(m->events[0]->kind);
+    const char *domain = strrchr(m->from, '@');
+    int i;
+
+#define PH_LINE(s) (APR_ARRAY_PUSH(lines, const char *) = (s))
+
+    PH_LINE(apr_pstrcat(p, "Date: ", ph_mail_date5322(p, m->now), NULL));
+    PH_LINE(apr_psprintf(p, "Message-ID: <%s.phonehome@%s>", m->msgid,
+                         domain ? domain + 1 : "localhost"));
+    PH_LINE(apr_pstrcat(p, "From: ", m->from, NULL));
+    PH_LINE(apr_pstrcat(p, "To: ", ph_mail_to(p, m->to), NULL));
+    PH_LINE(apr_pstrcat(p, "Subject: ",
+                        ph_mail_encode_header(p, ph_mail_subject(p, m)),
+                        NULL));
+    PH_LINE("MIME-Version: 1.0");
+    PH_LINE("Content-Type: text/plain; charset=UTF-8");
+    PH_LINE("Content-Transfer-Encoding: 8bit");
+    PH_LINE("Auto-Submitted: auto-generated");
+    PH_LINE("X-Mailer: mod_phonehome");
+    PH_LINE("");
+
+    if (m->n == 1) {
+        const ph_event_t *e = m->events[0];
+
+        PH_LINE(apr_psprintf(p, "%s is now in state: %s", m->displays[0],
+                             word));
+        PH_LINE(apr_pstrcat(p, "Time: ", ph_mail_date1(p, e->time), NULL));
+        PH_LINE(apr_pstrcat(p, "Former state was ",
+                            ph_state_mail_word(e->former), NULL));
+        PH_LINE(apr_pstrcat(p, "Additional info: ", ph_mail_info(p, e),
+                            NULL));
+        PH_LINE("- sent from mod_phonehome");
+        PH_LINE("");
+        ph_mail_facts(lines, p, e, "");
+    }
+    else {
+        PH_LINE(apr_psprintf(p, "%s: %d devices are now in state: %s",
+                             m->monitor, m->n, word));
+        PH_LINE(apr_pstrcat(p, "Time: ", ph_mail_date1(p, m->now), NULL));
+        PH_LINE("- sent from mod_phonehome");
+        for (i = 0; i < m->n; i++) {
+            const ph_event_t *e = m->events[i];
+
+            PH_LINE("");
+            PH_LINE(apr_psprintf(p, "%s is now in state: %s (former state "
+                                 "was %s)", m->displays[i], word,
+                                 ph_state_mail_word(e->former)));
+            PH_LINE(apr_pstrcat(p, "  Additional info: ", ph_mail_info(p, e),
+                                NULL));
+            ph_mail_facts(lines, p, e, "  ");
+        }
+    }
+#undef PH_LINE
+    return ph_join_crlf(p, lines);
+}

@@ -1,0 +1,53 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file ph_mail.h
+ * @brief Composing an alert mail: the seed's subject and body lines, then
+ *        what we know, as an RFC 5322 message with CRLF line ends.
+ *
+ * One event makes the seed's mail ("Error : Raspberry Pi phone home");
+ * several events of the same kind for the same recipients make a digest
+ * ("Error : 37 devices (Raspberry Pi phone home)").  Every header value is
+ * either configuration (checked at startup) or a checked device name, and
+ * the Subject is RFC 2047-encoded when it is not plain ASCII, so nothing a
+ * device sends can add a header or break a line.
+ */
+
+#ifndef PH_MAIL_H
+#define PH_MAIL_H
+
+#include <apr.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "ph_event.h"
+
+typedef struct ph_mail_t {
+    const char               *from;
+    const apr_array_header_t *to;           /* const char * */
+    const char               *monitor;      /* PhoneHomeMonitorName */
+    apr_time_t                now;
+    int                       n;            /* events, all of one word */
+    const ph_event_t * const *events;
+    const char * const       *displays;     /* display name of each */
+    const char               *msgid;        /* unique part of Message-ID */
+} ph_mail_t;
+
+/** The Subject, unencoded (for logs and the outbox's own index). */
+const char *ph_mail_subject(apr_pool_t *p, const ph_mail_t *m);
+
+/** The whole message: headers, blank line, body; CRLF line ends. */
+const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m);
+
+/** A Subject header value, RFC 2047-encoded if it is not plain ASCII. */
+const char *ph_mail_encode_header(apr_pool_t *p, const char *value);
+
+/** "1 h 2 min 5 s" */
+const char *ph_mail_duration(apr_pool_t *p, apr_int64_t seconds);
+
+#endif /* PH_MAIL_H */

@@ -1,0 +1,60 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file ph_outbox.h
+ * @brief One outgoing alert as a file in the outbox: a short header of our
+ *        own (recipients, attempts, when to try next, the last error), a
+ *        blank line, then the message exactly as it will be sent.
+ *
+ *     PHMAIL 1
+ *     created 1795592886000000
+ *     attempts 2
+ *     next 1795592901000000
+ *     subject Error : Raspberry Pi phone home
+ *     error 451 try again later
+ *     rcpt me@example.com
+ *     rcpt 9085551234@vtext.com
+ *
+ *     Date: ...
+ */
+
+#ifndef PH_OUTBOX_H
+#define PH_OUTBOX_H
+
+#include <apr.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_time.h>
+
+#define PH_OUTBOX_SUFFIX    ".mail"
+#define PH_OUTBOX_MAX       (1024 * 1024)   /* largest outbox file read */
+
+typedef struct ph_outbox_item_t {
+    apr_time_t          created;
+    apr_time_t          next;           /* next attempt, 0 = at once */
+    unsigned int        attempts;
+    const char         *subject;        /* one line, for logs */
+    const char         *error;          /* last error, one line, or NULL */
+    apr_array_header_t *rcpt;           /* const char * */
+    const char         *message;        /* RFC 5322, CRLF */
+} ph_outbox_item_t;
+
+/** The file's text for @a item. */
+const char *ph_outbox_format(apr_pool_t *p, const ph_outbox_item_t *item,
+                             apr_size_t *len);
+
+/** Parse an outbox file; NULL on success, else why it is not one. */
+const char *ph_outbox_parse(apr_pool_t *p, const char *buf, apr_size_t len,
+                            ph_outbox_item_t *item);
+
+/** How long to wait after the @a attempts-th failure: 5 s, doubling, at
+ *  most @a cap. */
+apr_interval_time_t ph_outbox_backoff(unsigned int attempts,
+                                      apr_interval_time_t cap);
+
+#endif /* PH_OUTBOX_H */

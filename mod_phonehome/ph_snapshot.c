@@ -1,0 +1,122 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "ph_name.h"
+#include "ph_snapshot.h"
+
+#define PH_SNAPSHOT_MAGIC   "PHSNAP01"
+
+typedef struct {
+    char         magic[8];
+    apr_uint32_t version;           /* PH_DEVICE_VERSION */
+    apr_uint32_t record_size;
+    apr_uint32_t count;
+    apr_uint32_t reserved;
+    apr_int64_t  written;
+    apr_uint64_t checksum;          /* FNV-1a 64 of the records */
+} ph_snapshot_hdr_t;
+
+static apr_uint64_t ph_fnv64(const void *data, apr_size_t len)
+{
+    const unsigned char *s = data;
+    apr_uint64_t h = APR_UINT64_C(14695981039346656037);
+
+    while (len--) {
+        h ^= *s++;
+        h *= APR_UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+const char *ph_snapshot_encode(apr_pool_t *p, const ph_device_t *devs,
+                               apr_uint32_t n, apr_time_t written,
+                               apr_size_t *len)
+{
+    apr_size_t body = (apr_size_t)n * sizeof(ph_device_t);
+    char *buf = apr_palloc(p, sizeof(ph_snapshot_hdr_t) + body);
+    ph_snapshot_hdr_t h;
+
+    memset(&h, 0, sizeof(h));
+    memcpy(h.magic, PH_SNAPSHOT_MAGIC, sizeof(h.magic));
+    h.version = PH_DEVICE_VERSION;
+    h.record_size = (apr_uint32_t)sizeof(ph_device_t);
+    h.count = n;
+    h.written = written;
+    h.checksum = ph_fnv64(devs, body);
+    memcpy(buf, &h, sizeof(h));
+    memcpy(buf + sizeof(h), devs, body);
+    *len = sizeof(h) + body;
+    return buf;
+}
+
+const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
+                               apr_size_t len, ph_device_t **devs,
+                               apr_uint32_t *n, apr_time_t *written)
+{
+    ph_snapshot_hdr_t h;
+    apr_size_t body;
+    apr_uint32_t i;
+
+    if (len < sizeof(h)) {
+        return "too short";
+    }
+    memcpy(&h, buf, sizeof(h));
+    if (memcmp(h.magic, PH_SNAPSHOT_MAGIC, sizeof(h.magic)) != 0) {
+        return "not a snapshot";
+    }
+    if (h.version != PH_DEVICE_VERSION
+        || h.record_size != sizeof(ph_device_t)) {
+        return "written by another version";
+    }
+    body = len - sizeof(h);
+    if (body % sizeof(ph_device_t) != 0
+        || body / sizeof(ph_device_t) != h.count) {
+        return "truncated";
+    }
+    if (ph_fnv64(buf + sizeof(h), body) != h.checksum) {
+        return "checksum mismatch";
+    }
+    *devs = apr_palloc(p, body ? body : 1);
+    memcpy(*devs, buf + sizeof(h), body);
+    for (i = 0; i < h.count; i++) {
+        ph_device_t *d = &(*devs)[i];
+
+        d->name[PH_NAME_MAX] = '\0';
+        d->remote_ip[PH_IP_MAX] = '\0';
+        d->user_agent[PH_UA_MAX] = '\0';
+        d->boot_id[PH_BOOT_MAX] = '\0';
+        if (d->name[0] && ph_name_check(d->name) != NULL) {
+            return "a record has a bad device name";
+        }
+    }
+    *n = h.count;
+    *written = h.written;
+    return NULL;
+}
+
+apr_time_t ph_snapshot_freshness(const ph_device_t *devs, apr_uint32_t n)
+{
+    apr_time_t t = 0;
+    apr_uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        if (devs[i].name[0] == '\0') {
+            continue;
+        }
+        if (devs[i].last_seen > t) {
+            t = devs[i].last_seen;
+        }
+        if (devs[i].since > t) {
+            t = devs[i].since;
+        }
+    }
+    return t;
+}

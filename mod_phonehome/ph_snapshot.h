@@ -1,0 +1,41 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file ph_snapshot.h
+ * @brief The device table as a file: what restores counts, times and states
+ *        after a crash or a power cut, when slotmem's own persisted copy is
+ *        missing or older.  A header (magic, record layout, count, when it
+ *        was written, a checksum) and the records, byte for byte.
+ */
+
+#ifndef PH_SNAPSHOT_H
+#define PH_SNAPSHOT_H
+
+#include <apr.h>
+#include <apr_pools.h>
+
+#include "ph_device.h"
+
+#define PH_SNAPSHOT_FILE    "state.snapshot"
+
+/** Encode @a n records; returns the buffer and its length. */
+const char *ph_snapshot_encode(apr_pool_t *p, const ph_device_t *devs,
+                               apr_uint32_t n, apr_time_t written,
+                               apr_size_t *len);
+
+/** Decode a snapshot into an aligned copy of its records.
+ *  @return NULL on success, else why it cannot be used */
+const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
+                               apr_size_t len, ph_device_t **devs,
+                               apr_uint32_t *n, apr_time_t *written);
+
+/** How fresh a set of records is: its latest beat or state change.  The
+ *  fresher of slotmem's copy and the snapshot wins at startup. */
+apr_time_t ph_snapshot_freshness(const ph_device_t *devs, apr_uint32_t n);
+
+#endif /* PH_SNAPSHOT_H */

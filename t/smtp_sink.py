@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""A real SMTP server for mod_phonehome's tests, built on aiosmtpd.
+
+Run it as /usr/bin/python3 t/smtp_sink.py (aiosmtpd is Debian's
+python3-aiosmtpd; another python3 on PATH may not have it).
+
+    --port N            listen on 127.0.0.1:N (required)
+    --dir DIR           store each accepted message as DIR/NNNNNN.eml (required)
+    --auth USER:PASS    require AUTH PLAIN or LOGIN with these credentials
+                        (offered without TLS); MAIL/RCPT/DATA before it get 530
+    --fail-first N      answer the first N messages (after their DATA) with 451
+    --pidfile FILE      written once the server is listening
+
+Each .eml file holds a line "X-Sink-Mail-From: <addr>", one line
+"X-Sink-Rcpt-To: <addr>" per envelope recipient (both ending in CRLF), then
+the message exactly as received (bytes, line endings untouched, only the SMTP
+dot-stuffing undone).  NNNNNN counts accepted messages in arrival order and
+goes on from the highest number already in DIR, so a restarted sink appends.
+Files appear atomically: written as DIR/tmp-*, then renamed.
+
+No STARTTLS.  Nothing is printed on stdout; errors go to stderr.  SIGTERM or
+SIGINT stops it cleanly (exit status 0).
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import signal
+import sys
+import warnings
+
+# aiosmtpd warns (warnings and log.warning) about AUTH without TLS, which is
+# exactly what this sink is for; keep stderr for real errors.
+warnings.simplefilter("ignore")
+logging.getLogger("mail.log").setLevel(logging.ERROR)
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword  # noqa: E402
+
+EML = re.compile(r"^(\d{6,})\.eml$")
+
+
+class Sink:
+    def __init__(self, directory, fail_first):
+        self.dir = directory
+        self.fail_left = fail_first
+        self.tmp_n = 0
+        self.count = 0
+        for name in os.listdir(directory):
+            m = EML.match(name)
+            if m:
+                self.count = max(self.count, int(m.group(1)))
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail_left > 0:
+            self.fail_left -= 1
+            return "451 4.3.0 Temporary failure (smtp_sink --fail-first)"
+        data = envelope.original_content
+        if data is None:
+            data = envelope.content
+        if isinstance(data, str):
+            data = data.encode("utf-8", errors="surrogateescape")
+        head = "X-Sink-Mail-From: <%s>\r\n" % (envelope.mail_from or "")
+        for rcpt in envelope.rcpt_tos:
+            head += "X-Sink-Rcpt-To: <%s>\r\n" % rcpt
+        self.count += 1
+        self.tmp_n += 1
+        final = os.path.join(self.dir, "%06d.eml" % self.count)
+        tmp = os.path.join(self.dir, "tmp-%d-%d" % (os.getpid(), self.tmp_n))
+        try:
+            with open(tmp, "wb") as f:
+                f.write(head.encode("utf-8", errors="surrogateescape"))
+                f.write(data)
+            os.rename(tmp, final)
+        except OSError as e:
+            self.count -= 1
+            print("smtp_sink: %s: %s" % (final, e), file=sys.stderr)
+            return "451 4.3.0 Could not store the message"
+        return "250 OK stored as %s" % os.path.basename(final)
+
+
+def make_authenticator(user, password):
+    want = LoginPassword(user.encode(), password.encode())
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (mechanism in ("PLAIN", "LOGIN")
+              and isinstance(auth_data, LoginPassword)
+              and auth_data.login == want.login
+              and auth_data.password == want.password)
+        if ok:
+            return AuthResult(success=True, auth_data=auth_data)
+        return AuthResult(success=False, handled=False)
+
+    return authenticator
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="smtp_sink.py", description="SMTP sink for tests")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--dir", required=True)
+    p.add_argument("--auth", metavar="USER:PASSWORD")
+    p.add_argument("--fail-first", type=int, default=0, metavar="N")
+    p.add_argument("--pidfile")
+    a = p.parse_args(argv)
+    if a.auth is not None and ":" not in a.auth:
+        p.error("--auth wants USER:PASSWORD")
+    return a
+
+
+async def serve(a):
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    handler = Sink(a.dir, a.fail_first)
+    kw = dict(hostname="smtp-sink.localhost", ident="smtp_sink (aiosmtpd)")
+    if a.auth is not None:
+        user, password = a.auth.split(":", 1)
+        kw.update(auth_required=True, auth_require_tls=False,
+                  authenticator=make_authenticator(user, password))
+    # Without --auth, AUTH is not advertised (aiosmtpd's default of
+    # auth_require_tls=True hides it when there is no TLS).
+
+    server = await loop.create_server(lambda: SMTP(handler, **kw),
+                                      host="127.0.0.1", port=a.port,
+                                      reuse_address=True)
+    if a.pidfile:
+        tmp = "%s.tmp-%d" % (a.pidfile, os.getpid())
+        with open(tmp, "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.rename(tmp, a.pidfile)
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        if a.pidfile:
+            try:
+                os.unlink(a.pidfile)
+            except OSError:
+                pass
+        # Drop sessions still open rather than wait for their clients.
+        me = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not me]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def main(argv):
+    a = parse_args(argv)
+    if not os.path.isdir(a.dir):
+        print("smtp_sink: %s is not a directory" % a.dir, file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(a))
+    except OSError as e:
+        print("smtp_sink: 127.0.0.1:%d: %s" % (a.port, e), file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
