@@ -21,6 +21,7 @@
 #include "mod_status.h"
 
 #include "apr_strings.h"
+#include "apr_file_io.h"
 
 #include "mod_phonehome.h"
 #include "ph_text.h"
@@ -35,7 +36,62 @@ typedef struct {
     int           n;                /* devices copied */
     ph_device_t  *dev;
     int           count[4];         /* by ph_state_e */
+    apr_uint32_t  queued;
+    apr_uint32_t  dead;
+    apr_uint64_t  sent;
+    apr_time_t    last_error_time;
+    char          last_error[160];
+    apr_time_t    last_tick;
+    apr_uint32_t  tick_usec;
+    apr_uint32_t  tick_usec_max;
 } ph_view_t;
+
+#define PH_RECENT_EVENTS    20
+#define PH_RECENT_BYTES     16384
+
+/* The last lines of events.log, newest last; torn lines are skipped. */
+static apr_array_header_t *ph_recent_events(request_rec *r)
+{
+    apr_array_header_t *out = apr_array_make(r->pool, PH_RECENT_EVENTS,
+                                             sizeof(char *));
+    const char *path = apr_pstrcat(r->pool, ph_shared.conf->state_dir, "/",
+                                   PH_EVENTS_LOG, NULL);
+    apr_off_t off = 0;
+    apr_size_t len = PH_RECENT_BYTES;
+    apr_finfo_t fi;
+    apr_file_t *f;
+    char *buf, *line, *last;
+    int i, first;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, 0, r->pool) != APR_SUCCESS) {
+        return out;
+    }
+    if (apr_file_info_get(&fi, APR_FINFO_SIZE, f) == APR_SUCCESS
+        && fi.size > PH_RECENT_BYTES) {
+        off = fi.size - PH_RECENT_BYTES;
+    }
+    buf = apr_palloc(r->pool, PH_RECENT_BYTES + 1);
+    if (apr_file_seek(f, APR_SET, &off) != APR_SUCCESS
+        || apr_file_read_full(f, buf, len, &len) == APR_EGENERAL) {
+        len = 0;
+    }
+    apr_file_close(f);
+    buf[len] = '\0';
+    for (line = apr_strtok(buf, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        apr_size_t n = strlen(line);
+
+        if (line[0] == '{' && line[n - 1] == '}') {
+            APR_ARRAY_PUSH(out, char *) = line;
+        }
+    }
+    first = out->nelts > PH_RECENT_EVENTS ? out->nelts - PH_RECENT_EVENTS : 0;
+    for (i = 0; i < out->nelts - first; i++) {
+        APR_ARRAY_IDX(out, i, char *) = APR_ARRAY_IDX(out, i + first, char *);
+    }
+    out->nelts -= first;
+    return out;
+}
 
 static apr_status_t ph_view_take(request_rec *r, ph_view_t *v)
 {
@@ -52,6 +108,15 @@ static apr_status_t ph_view_take(request_rec *r, ph_view_t *v)
     v->started = t->hdr->started;
     v->nslots = t->hdr->nslots;
     v->refused_full = t->hdr->refused_full;
+    v->queued = t->hdr->outbox_queued;
+    v->dead = t->hdr->outbox_dead;
+    v->sent = t->hdr->mails_sent;
+    v->last_error_time = t->hdr->last_error_time;
+    memcpy(v->last_error, t->hdr->last_error, sizeof(v->last_error));
+    v->last_error[sizeof(v->last_error) - 1] = '\0';
+    v->last_tick = t->hdr->last_tick;
+    v->tick_usec = t->hdr->tick_usec;
+    v->tick_usec_max = t->hdr->tick_usec_max;
     v->dev = apr_palloc(r->pool, sizeof(ph_device_t) * (used ? used : 1));
     for (id = 0; id < used; id++) {
         ph_device_t *d = t->slot(t->baton, id);
@@ -137,7 +202,20 @@ static void ph_render_json(request_rec *r, ph_view_t *v)
                        ? apr_psprintf(p, "%" APR_INT64_T_FMT, d->uptime)
                        : "null");
     }
-    ap_rprintf(r, "],\"outbox\":{\"queued\":%d,\"dead\":%d}}\n", 0, 0);
+    ap_rprintf(r, "],\"outbox\":{\"queued\":%u,\"dead\":%u,\"sent\":%"
+               APR_UINT64_T_FMT ",\"last_error\":%s,\"last_error_time\":%s},"
+               "\"events\":[", v->queued, v->dead, v->sent,
+               v->last_error[0] ? ph_text_json(p, v->last_error) : "null",
+               v->last_error_time ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                   ph_sec(v->last_error_time)) : "null");
+    {
+        apr_array_header_t *ev = ph_recent_events(r);
+
+        for (i = 0; i < ev->nelts; i++) {
+            ap_rvputs(r, i ? "," : "", APR_ARRAY_IDX(ev, i, char *), NULL);
+        }
+    }
+    ap_rputs("]}\n", r);
 }
 
 static void ph_render_auto_summary(request_rec *r, const ph_view_t *v)
@@ -154,10 +232,18 @@ static void ph_render_auto(request_rec *r, ph_view_t *v)
 
     ap_set_content_type(r, "text/plain; charset=utf-8");
     ph_render_auto_summary(r, v);
-    ap_rprintf(r, "PhoneHomeSlots: %u\nPhoneHomeOutboxQueued: 0\n"
-               "PhoneHomeOutboxDead: 0\nServerTime: %" APR_INT64_T_FMT "\n"
-               "Started: %" APR_INT64_T_FMT "\n", v->nslots, ph_sec(v->now),
-               ph_sec(v->started));
+    ap_rprintf(r, "PhoneHomeSlots: %u\nPhoneHomeOutboxQueued: %u\n"
+               "PhoneHomeOutboxDead: %u\nPhoneHomeMailsSent: %"
+               APR_UINT64_T_FMT "\nPhoneHomeTickUsec: %u\n"
+               "PhoneHomeTickUsecMax: %u\nServerTime: %" APR_INT64_T_FMT "\n"
+               "Started: %" APR_INT64_T_FMT "\n", v->nslots, v->queued,
+               v->dead, v->sent, v->tick_usec, v->tick_usec_max,
+               ph_sec(v->now), ph_sec(v->started));
+    if (v->last_error[0]) {
+        ap_rprintf(r, "PhoneHomeLastError: %s\nPhoneHomeLastErrorTime: %"
+                   APR_INT64_T_FMT "\n", ph_text_oneline(p, v->last_error),
+                   ph_sec(v->last_error_time));
+    }
     for (i = 0; i < v->n; i++) {
         const ph_device_t *d = &v->dev[i];
 
@@ -233,10 +319,18 @@ static void ph_render_metrics(request_rec *r, ph_view_t *v)
                "\n", v->refused_full);
     ph_metric_head(r, "phonehome_outbox_queued", "gauge",
                    "Alerts waiting in the outbox.");
-    ap_rputs("phonehome_outbox_queued 0\n", r);
+    ap_rprintf(r, "phonehome_outbox_queued %u\n", v->queued);
     ph_metric_head(r, "phonehome_outbox_dead", "gauge",
                    "Alerts the outbox gave up on.");
-    ap_rputs("phonehome_outbox_dead 0\n", r);
+    ap_rprintf(r, "phonehome_outbox_dead %u\n", v->dead);
+    ph_metric_head(r, "phonehome_mails_sent_total", "counter",
+                   "Alert mails accepted by the SMTP server since httpd "
+                   "started or restarted.");
+    ap_rprintf(r, "phonehome_mails_sent_total %" APR_UINT64_T_FMT "\n",
+               v->sent);
+    ph_metric_head(r, "phonehome_tick_seconds", "gauge",
+                   "How long the last detection tick took.");
+    ap_rprintf(r, "phonehome_tick_seconds %.6f\n", v->tick_usec / 1e6);
     ph_metric_head(r, "phonehome_started_seconds", "gauge",
                    "When httpd started (graceful restarts keep it), epoch.");
     ap_rprintf(r, "phonehome_started_seconds %" APR_INT64_T_FMT "\n",
@@ -370,10 +464,17 @@ static void ph_render_table(request_rec *r, ph_view_t *v)
 static void ph_render_summary_html(request_rec *r, const ph_view_t *v)
 {
     ap_rprintf(r, "<p>%d devices: %d up, %d down, %d unknown. Server time %s; "
-               "started %s. Outbox: 0 queued, 0 dead.</p>\n", v->n,
-               v->count[PH_STATE_UP], v->count[PH_STATE_DOWN],
-               v->count[PH_STATE_UNKNOWN], ph_html_time(r->pool, v->now),
-               ph_html_time(r->pool, v->started));
+               "started %s. Outbox: %u queued, %u dead, %" APR_UINT64_T_FMT
+               " sent.</p>\n", v->n, v->count[PH_STATE_UP],
+               v->count[PH_STATE_DOWN], v->count[PH_STATE_UNKNOWN],
+               ph_html_time(r->pool, v->now),
+               ph_html_time(r->pool, v->started), v->queued, v->dead,
+               v->sent);
+    if (v->last_error[0]) {
+        ap_rprintf(r, "<p class=\"error\">Last delivery error (%s): %s</p>\n",
+                   ph_html_time(r->pool, v->last_error_time),
+                   ph_text_html(r->pool, v->last_error));
+    }
 }
 
 static void ph_render_html(request_rec *r, ph_view_t *v, int refresh)
@@ -389,6 +490,17 @@ static void ph_render_html(request_rec *r, ph_view_t *v, int refresh)
     ap_rputs("</head><body>\n<h1>PhoneHome status</h1>\n", r);
     ph_render_summary_html(r, v);
     ph_render_table(r, v);
+    {
+        apr_array_header_t *ev = ph_recent_events(r);
+        int i;
+
+        ap_rputs("<h2>Recent events</h2>\n<pre class=\"events\">\n", r);
+        for (i = ev->nelts - 1; i >= 0; i--) {
+            ap_rvputs(r, ph_text_html(r->pool, APR_ARRAY_IDX(ev, i, char *)),
+                      "\n", NULL);
+        }
+        ap_rputs("</pre>\n", r);
+    }
     ap_rputs("<p>Also as <a href=\"?auto\">?auto</a>, <a href=\"?json\">"
              "?json</a> and <a href=\"?metrics\">?metrics</a>.</p>\n"
              "<hr><address>mod_phonehome/" PH_VERSION "</address>\n"

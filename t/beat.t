@@ -109,10 +109,10 @@ ok device_of(status_json(), 'proxied6-pi')->{remote_ip} eq '2001:db8::1', 'IPv6 
 # Declared devices are in the table before they beat, in state unknown,
 # and keep their declared MaxAge and Name=.
 $s = status_json();
-$d = device_of($s, 'shop-pi');
+$d = device_of($s, 'silent-pi');
 ok $d && $d->{state} eq 'unknown', 'a declared device that never beat is unknown';
 ok !defined $d->{last_seen} && !defined $d->{age}, 'never seen: last_seen and age are null';
-ok $d->{max_age} == 3, 'declared device without MaxAge= gets PhoneHomeMaxAge';
+ok device_of($s, 'shop-pi')->{max_age} == 3, 'declared device without MaxAge= gets PhoneHomeMaxAge';
 $d = device_of($s, 'declared-pi');
 ok $d->{max_age} == 2, 'MaxAge= of a declared device';
 ok $d->{display} eq 'Cabin <Pi> & "Co"', 'Name= is the display name';

@@ -20,10 +20,14 @@ like $r->header('Content-Type'), qr{^application/json}, '?json is application/js
 is $r->header('Cache-Control'), 'no-store', 'status is not cacheable';
 my $s = eval { JSON::PP->new->decode($r->content) };
 ok $s, 'valid JSON' or diag $@;
-is_deeply [sort keys %$s], [sort qw(server_time started devices outbox)], 'top-level keys';
+is_deeply [sort keys %$s], [sort qw(server_time started devices outbox events)], 'top-level keys';
 ok abs($s->{server_time} - time) <= 2, 'server_time is now';
 ok $s->{started} <= $s->{server_time} && $s->{started} > time - 3600, 'started is epoch seconds';
-is_deeply $s->{outbox}, { queued => 0, dead => 0 }, 'outbox counts';
+# The main test server mails nowhere (see extra.conf.in), so the outbox
+# may hold mails; here only the shape is checked, t/alert.t checks counts.
+like "$s->{outbox}{queued} $s->{outbox}{dead}", qr/^\d+ \d+$/, 'outbox counts are numbers';
+ok !defined $s->{outbox}{last_error} || !ref $s->{outbox}{last_error}, 'last_error is a string or null';
+is ref $s->{events}, 'ARRAY', 'recent events are a list';
 my ($d) = grep { $_->{name} eq 'status-pi' } @{ $s->{devices} };
 is_deeply [sort keys %$d],
     [sort qw(name display state last_seen age max_age since beats remote_ip user_agent
@@ -54,7 +58,7 @@ ok defined $i, 'the device is listed';
 is $kv{"Device[${i}]State"}, 'up', 'Device[i]State';
 ok exists $kv{"Device[${i}]LastSeen"} && exists $kv{"Device[${i}]Age"}, 'LastSeen and Age';
 is $kv{"Device[${i}]BootId"}, 'b00t', 'BootId';
-my ($j) = map { /^Device\[(\d+)\]Name$/ && $kv{$_} eq 'shop-pi' ? $1 : () } keys %kv;
+my ($j) = map { /^Device\[(\d+)\]Name$/ && $kv{$_} eq 'silent-pi' ? $1 : () } keys %kv;
 is $kv{"Device[${j}]State"}, 'unknown', 'a declared silent device is unknown';
 ok !exists $kv{"Device[${j}]LastSeen"}, 'and has no LastSeen';
 
@@ -64,11 +68,11 @@ is $r->code, 200, '?metrics answers';
 like $r->header('Content-Type'), qr{^text/plain; version=0\.0\.4}, 'Prometheus content type';
 my $m = $r->content;
 like $m, qr/^phonehome_device_up\{device="status-pi"\} 1$/m, 'phonehome_device_up for an up device';
-like $m, qr/^phonehome_device_up\{device="shop-pi"\} 0$/m, 'phonehome_device_up 0 for unknown';
+like $m, qr/^phonehome_device_up\{device="silent-pi"\} 0$/m, 'phonehome_device_up 0 for unknown';
 like $m, qr/^phonehome_device_beats_total\{device="status-pi"\} 2$/m, 'beats counter';
 like $m, qr/^phonehome_devices\{state="up"\} \d+$/m, 'devices by state';
 like $m, qr/^# TYPE phonehome_device_up gauge$/m, 'TYPE lines';
-ok !grep({ !/^(#|[a-z_]+(\{[^}]*\})? -?\d+$)/ } split /\n/, $m), 'every line is a comment or a sample';
+ok !grep({ !/^(#|[a-z_]+(\{[^}]*\})? -?\d+(\.\d+)?$)/ } split /\n/, $m), 'every line is a comment or a sample';
 
 # HTML: escaped, down first, refresh.
 $r = GET '/phonehome-status';
