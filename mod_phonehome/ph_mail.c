@@ -80,11 +80,12 @@ const char *ph_mail_encode_header(apr_pool_t *p, const char *value)
     if (*s == '\0' && len <= 900) {
         return value;
     }
-    /* Encoded words of at most 45 bytes of text (60 of base64, 72 with
-     * the wrapper), split only between UTF-8 characters, folded. */
+    /* Encoded words of at most 39 bytes of text (52 of base64, 64 with
+     * the wrapper, 73 after "Subject: ": RFC 2047 allows 76 a line),
+     * split only between UTF-8 characters, folded. */
     words = apr_array_make(p, 4, sizeof(char *));
     while (at < len) {
-        apr_size_t n = len - at > 45 ? 45 : len - at;
+        apr_size_t n = len - at > 39 ? 39 : len - at;
         char *b64;
 
         while (n > 1 && at + n < len
@@ -147,6 +148,11 @@ static const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e)
         return apr_psprintf(p, "Last call was %" APR_INT64_T_FMT
                             " seconds ago", ago);
     case PH_EV_UP:
+        if (e->gap_start == 0) {
+            /* Declared, reported down, and now heard from for the first
+             * time: there is no earlier call to measure the outage from. */
+            return "Service restored: the first call from this device";
+        }
         return apr_psprintf(p, "Service restored after %s without a call%s",
                             ph_mail_duration(p, (apr_int64_t)apr_time_sec(
                                 e->last_seen - e->gap_start)),
@@ -179,7 +185,7 @@ static void ph_mail_facts(apr_array_header_t *out, apr_pool_t *p,
     if (e->remote_ip[0]) {
         PH_FACT("Last IP: %s", e->remote_ip);
     }
-    if (e->kind == PH_EV_UP) {
+    if (e->kind == PH_EV_UP && e->gap_start) {
         PH_FACT("Outage: %s (from the last call before it to the first "
                 "after it)", ph_mail_duration(p, (apr_int64_t)apr_time_sec(
                 e->last_seen - e->gap_start)));
@@ -210,9 +216,10 @@ static const char *ph_mail_to(apr_pool_t *p, const apr_array_header_t *to)
 
     for (i = 0; i < to->nelts; i++) {
         const char *a = APR_ARRAY_IDX(to, i, const char *);
+        apr_size_t comma = i + 1 < to->nelts;   /* the one after it */
 
         if (i > 0) {
-            if (col + 2 + strlen(a) > 78) {
+            if (col + 2 + strlen(a) + comma > 78) {
                 out = apr_pstrcat(p, out, ",\r\n ", NULL);
                 col = 1;
             }

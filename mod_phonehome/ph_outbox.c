@@ -5,6 +5,7 @@
  *     http://www.apache.org/licenses/LICENSE-2.0
  */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,8 +50,9 @@ static int ph_parse_time(const char *s, apr_time_t *t)
     if (*s < '0' || *s > '9') {
         return 0;
     }
+    errno = 0;
     v = strtoll(s, &end, 10);
-    if (*end != '\0' || v < 0) {
+    if (*end != '\0' || v < 0 || errno == ERANGE) {
         return 0;
     }
     *t = (apr_time_t)v;

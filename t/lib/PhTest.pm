@@ -151,6 +151,7 @@ sub private_httpd {
 }
 
 package PhTest::Httpd;
+use IO::Socket::INET;
 use Time::HiRes qw(sleep);
 
 sub base { 'http://127.0.0.1:' . shift->{port} }
@@ -197,6 +198,19 @@ sub stop {
     unlink "$self->{dir}/logs/httpd.pid";
     return $gone;
 }
+# A crash or a power cut: every process of the server killed at once (httpd
+# runs them in one process group), nothing cleaned up.
+sub kill9 {
+    my $self = shift;
+    my $pid = $self->pid or return 0;
+    kill 'KILL', -$pid;
+    kill 'KILL', $pid;
+    return PhTest::poll_until(30, sub {
+        !kill(0, $pid) && !IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                                  PeerPort => $self->{port});
+    });
+}
+sub dir { shift->{dir} }
 sub DESTROY { my $self = shift; $self->stop if $self->pid }
 
 1;

@@ -7,18 +7,26 @@
 
 /*
  * Unit tests of the core (mod_phonehome/ph_*.c): device names, beat
- * parsing, the device table, text escaping, directive values and the
- * recording of a beat.  No httpd is involved: only APR and Check.
+ * parsing, the device table, text escaping, directive values, the
+ * recording of a beat, the state machine, events, alert mails, the
+ * outbox, snapshots and the spool.  No httpd is involved: only APR,
+ * APR-util and Check (the spool tests use a fresh directory under /tmp).
  *
  * Run: make t/unit/test_core && ./t/unit/test_core
  */
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <check.h>
 
+#include <apr_base64.h>
 #include <apr_general.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
@@ -28,7 +36,13 @@
 #include "ph_beat.h"
 #include "ph_conf.h"
 #include "ph_device.h"
+#include "ph_event.h"
+#include "ph_fsm.h"
+#include "ph_mail.h"
 #include "ph_name.h"
+#include "ph_outbox.h"
+#include "ph_snapshot.h"
+#include "ph_spool.h"
 #include "ph_table.h"
 #include "ph_text.h"
 
@@ -1294,12 +1308,18 @@ START_TEST(device_later_beat)
     ph_device_record_beat(&d, &b, t2 + 1, "192.0.2.8", "b");
     ck_assert_str_eq(d.boot_id, "0123");
 
-    /* The watchdog owns every transition but the first. */
+    /* A beat while up changes neither the state nor since. */
+    ph_device_record_beat(&d, &b, t2 + 2, "192.0.2.8", "b");
+    ck_assert_uint_eq(d.state, PH_STATE_UP);
+    ck_assert(d.since == t1);
+
+    /* A beat ends down at once; the watchdog reports it (see fsm). */
     d.state = PH_STATE_DOWN;
-    d.since = t2;
+    d.since = t2 + 3;
     ph_device_record_beat(&d, &b, t2 + 5, "192.0.2.8", "b");
-    ck_assert_uint_eq(d.state, PH_STATE_DOWN);
-    ck_assert(d.since == t2);
+    ck_assert_uint_eq(d.state, PH_STATE_UP);
+    ck_assert(d.since == t2 + 5);
+    ck_assert(d.gap_start == t2 + 2);
 }
 END_TEST
 
@@ -1355,6 +1375,1899 @@ START_TEST(device_user_agent_is_sanitised_and_truncated)
     ph_device_record_beat(&d, &b, apr_time_from_sec(4), repeat('1', 100),
                           "x");
     ck_assert_uint_eq(strlen(d.remote_ip), PH_IP_MAX);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* ph_fsm                                                              */
+/* ------------------------------------------------------------------ */
+
+#define SEC(s) apr_time_from_sec(s)
+
+/* httpd's start in these tests; any time well after the epoch will do. */
+#define T_START SEC(1360000000)
+
+/* A zeroed slot holding @a name, as ph_table_add leaves it, plus the
+ * configuration the watchdog refreshes. */
+static void dev_init(ph_device_t *d, const char *name, apr_uint32_t max_age,
+                     apr_uint16_t flags)
+{
+    memset(d, 0, sizeof(*d));
+    apr_cpystrn(d->name, name, sizeof(d->name));
+    d->version = PH_DEVICE_VERSION;
+    d->max_age = max_age;
+    d->flags = flags;
+}
+
+/* Record a beat with the query @a args at @a now. */
+static void dev_beat(ph_device_t *d, const char *args, apr_time_t now)
+{
+    ph_beat_t b;
+    const char *why = parse1(&b, args);
+
+    ck_assert_msg(why == NULL, "'%s' refused: %s", args, S(why));
+    ph_device_record_beat(d, &b, now, "192.0.2.7", "test");
+}
+
+static void fsm_ctx(ph_fsm_ctx_t *c, apr_interval_time_t grace,
+                    int notify_first)
+{
+    memset(c, 0, sizeof(*c));
+    c->started = T_START;
+    c->grace = grace;
+    c->notify_first = notify_first;
+}
+
+/* One step at @a now: assert the event and, unless -1, the former state. */
+static void assert_step(ph_device_t *d, ph_fsm_ctx_t *c, apr_time_t now,
+                        ph_event_e want, int want_former, const char *what)
+{
+    int former = -1;
+    ph_event_e ev;
+
+    c->now = now;
+    ev = ph_fsm_step(d, c, &former);
+    ck_assert_msg(ev == want, "%s: event %d, want %d", what, (int)ev,
+                  (int)want);
+    ck_assert_msg(want_former < 0 || former == want_former,
+                  "%s: former %d, want %d", what, former, want_former);
+    ck_assert_msg(d->reported == d->state,
+                  "%s: state %d left unreported (reported %d)", what,
+                  d->state, d->reported);
+}
+
+START_TEST(fsm_up_goes_down_strictly_past_deadline)
+{
+    ph_device_t d;
+    ph_fsm_ctx_t c;
+    apr_time_t t1 = T_START + SEC(1000), deadline = t1 + SEC(300);
+
+    dev_init(&d, "kitchen-pi", 300, PH_DEV_DECLARED);
+    fsm_ctx(&c, SEC(60), 0);
+    dev_beat(&d, "boot=aaaa", t1);
+    assert_step(&d, &c, t1, PH_EV_NONE, PH_STATE_UNKNOWN, "first beat");
+    ck_assert_uint_eq(d.reported, PH_STATE_UP);
+    ck_assert(ph_fsm_deadline(&d, &c) == deadline);
+
+    /* last_seen + MaxAge is still in time. */
+    assert_step(&d, &c, t1 + SEC(1), PH_EV_NONE, -1, "a second later");
+    assert_step(&d, &c, deadline, PH_EV_NONE, -1, "at the deadline");
+    ck_assert_uint_eq(d.state, PH_STATE_UP);
+    ck_assert(d.since == t1);
+
+    /* One microsecond later it is not. */
+    assert_step(&d, &c, deadline + 1, PH_EV_DOWN, PH_STATE_UP,
+                "just past the deadline");
+    ck_assert_uint_eq(d.state, PH_STATE_DOWN);
+    ck_assert(d.since == deadline + 1);
+    ck_assert(d.last_seen == t1);
+    ck_assert(ph_fsm_deadline(&d, &c) == 0);
+
+    /* Reported once. */
+    assert_step(&d, &c, deadline + SEC(1), PH_EV_NONE, PH_STATE_DOWN,
+                "the next tick");
+    assert_step(&d, &c, deadline + SEC(3600), PH_EV_NONE, -1,
+                "an hour later");
+    ck_assert_uint_eq(d.state, PH_STATE_DOWN);
+    ck_assert(d.since == deadline + 1);
+}
+END_TEST
+
+START_TEST(fsm_startup_grace_holds_overdue_devices)
+{
+    ph_device_t d, late;
+    ph_fsm_ctx_t c;
+    apr_time_t grace_end = T_START + SEC(600);
+
+    /* Restored from a snapshot: up, reported, last heard an hour ago. */
+    dev_init(&d, "kitchen-pi", 300, PH_DEV_DECLARED);
+    d.state = d.reported = PH_STATE_UP;
+    d.first_seen = d.last_seen = T_START - SEC(3600);
+    d.since = d.last_seen;
+    fsm_ctx(&c, SEC(600), 0);
+
+    ck_assert(ph_fsm_deadline(&d, &c) == grace_end);
+    assert_step(&d, &c, T_START, PH_EV_NONE, -1, "at startup");
+    assert_step(&d, &c, T_START + SEC(1), PH_EV_NONE, -1, "in the grace");
+    assert_step(&d, &c, grace_end - 1, PH_EV_NONE, -1, "end of the grace");
+    assert_step(&d, &c, grace_end, PH_EV_NONE, -1, "grace just over");
+    ck_assert_uint_eq(d.state, PH_STATE_UP);
+    assert_step(&d, &c, grace_end + 1, PH_EV_DOWN, PH_STATE_UP,
+                "right after the grace");
+    ck_assert_uint_eq(d.state, PH_STATE_DOWN);
+    ck_assert(d.since == grace_end + 1);
+
+    /* A deadline past the grace is the device's own. */
+    dev_init(&late, "garage", 300, 0);
+    dev_beat(&late, "", T_START + SEC(500));
+    ck_assert(ph_fsm_deadline(&late, &c) == T_START + SEC(800));
+    assert_step(&late, &c, T_START + SEC(800), PH_EV_NONE, -1, "in time");
+    assert_step(&late, &c, T_START + SEC(800) + 1, PH_EV_DOWN, PH_STATE_UP,
+                "late");
+
+    /* Without a grace, an overdue device goes down at once. */
+    dev_init(&d, "attic", 300, 0);
+    d.state = d.reported = PH_STATE_UP;
+    d.last_seen = d.since = T_START - SEC(3600);
+    fsm_ctx(&c, 0, 0);
+    ck_assert(ph_fsm_deadline(&d, &c) == T_START);
+    assert_step(&d, &c, T_START + 1, PH_EV_DOWN, PH_STATE_UP, "no grace");
+}
+END_TEST
+
+START_TEST(fsm_declared_device_never_heard_from)
+{
+    ph_device_t d, stray;
+    ph_fsm_ctx_t c;
+    apr_time_t deadline = T_START + SEC(60) + SEC(300);
+
+    dev_init(&d, "garage", 300, PH_DEV_DECLARED);
+    fsm_ctx(&c, SEC(60), 0);
+    ck_assert(ph_fsm_deadline(&d, &c) == deadline);
+    assert_step(&d, &c, T_START + SEC(1), PH_EV_NONE, -1, "at startup");
+    assert_step(&d, &c, T_START + SEC(61), PH_EV_NONE, -1, "after grace");
+    assert_step(&d, &c, deadline, PH_EV_NONE, -1, "at the deadline");
+    ck_assert_uint_eq(d.state, PH_STATE_UNKNOWN);
+    assert_step(&d, &c, deadline + 1, PH_EV_DOWN, PH_STATE_UNKNOWN,
+                "past the deadline");
+    ck_assert_uint_eq(d.state, PH_STATE_DOWN);
+    ck_assert(d.since == deadline + 1);
+    ck_assert(d.last_seen == 0);
+    assert_step(&d, &c, deadline + SEC(1), PH_EV_NONE, -1, "next tick");
+
+    /* A device nobody declared and that never called cannot go down. */
+    dev_init(&stray, "stray", 300, 0);
+    ck_assert(ph_fsm_deadline(&stray, &c) == 0);
+    assert_step(&stray, &c, deadline + 1, PH_EV_NONE, -1, "undeclared");
+    assert_step(&stray, &c, T_START + SEC(86400 * 365), PH_EV_NONE, -1,
+                "a year later");
+    ck_assert_uint_eq(stray.state, PH_STATE_UNKNOWN);
+    ck_assert_uint_eq(stray.reported, PH_STATE_UNKNOWN);
+}
+END_TEST
+
+START_TEST(fsm_beat_brings_a_down_device_back_up)
+{
+    ph_device_t d;
+    ph_fsm_ctx_t c;
+    apr_time_t t1 = T_START + SEC(100), t2, t3, t4, t5, t6, t7;
+
+    dev_init(&d, "kitchen-pi", 300, PH_DEV_DECLARED);
+    fsm_ctx(&c, SEC(60), 0);
+    dev_beat(&d, "boot=aaaa", t1);
+    assert_step(&d, &c, t1, PH_EV_NONE, -1, "first beat");
+    t2 = t1 + SEC(301);
+    assert_step(&d, &c, t2, PH_EV_DOWN, PH_STATE_UP, "down");
+
+    /* Same boot id: the network was out. */
+    t3 = t2 + SEC(50);
+    dev_beat(&d, "boot=aaaa", t3);
+    ck_assert_uint_eq(d.state, PH_STATE_UP);
+    ck_assert(d.since == t3);
+    ck_assert(d.last_seen == t3);
+    ck_assert(d.gap_start == t1);
+    ck_assert_msg(!(d.flags & PH_DEV_REBOOTED), "same boot id: no reboot");
+    ck_assert(d.flags & PH_DEV_DECLARED);
+    ck_assert_uint_eq(d.reported, PH_STATE_DOWN);
+    ck_assert(ph_fsm_deadline(&d, &c) == t3 + SEC(300));
+    assert_step(&d, &c, t3, PH_EV_UP, PH_STATE_DOWN, "back up");
+    assert_step(&d, &c, t3 + SEC(1), PH_EV_NONE, PH_STATE_UP, "next tick");
+
+    /* Another boot id: the device restarted. */
+    t4 = t3 + SEC(301);
+    assert_step(&d, &c, t4, PH_EV_DOWN, PH_STATE_UP, "down again");
+    t5 = t4 + SEC(10);
+    dev_beat(&d, "boot=bbbb", t5);
+    ck_assert_uint_eq(d.state, PH_STATE_UP);
+    ck_assert(d.gap_start == t3);
+    ck_assert_msg(d.flags & PH_DEV_REBOOTED, "new boot id: a reboot");
+    ck_assert_str_eq(d.boot_id, "bbbb");
+    assert_step(&d, &c, t5, PH_EV_UP, PH_STATE_DOWN, "back up, rebooted");
+
+    /* A beat while up leaves the mark alone. */
+    dev_beat(&d, "boot=bbbb", t5 + SEC(10));
+    ck_assert(d.flags & PH_DEV_REBOOTED);
+    ck_assert(d.since == t5);
+    ck_assert(d.gap_start == t3);
+
+    /* No boot id at all is no evidence of a restart; the old mark goes. */
+    t6 = t5 + SEC(10) + SEC(301);
+    assert_step(&d, &c, t6, PH_EV_DOWN, PH_STATE_UP, "down a third time");
+    t7 = t6 + SEC(5);
+    dev_beat(&d, "t=1", t7);
+    ck_assert_uint_eq(d.state, PH_STATE_UP);
+    ck_assert(d.gap_start == t5 + SEC(10));
+    ck_assert_msg(!(d.flags & PH_DEV_REBOOTED), "no boot id: no reboot");
+    ck_assert_str_eq(d.boot_id, "bbbb");
+    assert_step(&d, &c, t7, PH_EV_UP, PH_STATE_DOWN, "back up, no boot");
+}
+END_TEST
+
+START_TEST(fsm_first_beat_reported_only_when_asked)
+{
+    ph_device_t d;
+    ph_fsm_ctx_t c;
+    apr_time_t t1 = T_START + SEC(5);
+    int notify;
+
+    for (notify = 0; notify <= 1; notify++) {
+        dev_init(&d, "kitchen-pi", 300, PH_DEV_DECLARED);
+        fsm_ctx(&c, SEC(60), notify);
+        ck_assert(ph_fsm_deadline(&d, &c) == T_START + SEC(360));
+        dev_beat(&d, "", t1);
+        ck_assert_uint_eq(d.state, PH_STATE_UP);
+        ck_assert(d.since == t1);
+        ck_assert(d.gap_start == 0);
+        ck_assert_msg(!(d.flags & PH_DEV_REBOOTED), "a first beat rebooted");
+        /* Up: its own deadline, which ends after the grace. */
+        ck_assert(ph_fsm_deadline(&d, &c) == t1 + SEC(300));
+        assert_step(&d, &c, t1, notify ? PH_EV_FIRST : PH_EV_NONE,
+                    PH_STATE_UNKNOWN, notify ? "first, notify" : "first");
+        ck_assert_uint_eq(d.reported, PH_STATE_UP);
+        assert_step(&d, &c, t1 + SEC(1), PH_EV_NONE, PH_STATE_UP,
+                    "next tick");
+        assert_step(&d, &c, t1 + SEC(300), PH_EV_NONE, -1, "in time");
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* ph_event                                                            */
+/* ------------------------------------------------------------------ */
+
+/* True when @a s is one JSON object: strings closed, escapes known, no
+ * raw control characters, brackets balanced, nothing after the end. */
+static int json_ish(const char *s)
+{
+    int depth = 0, in_str = 0;
+
+    if (*s != '{') {
+        return 0;
+    }
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (in_str) {
+            if (c < 0x20) {
+                return 0;
+            }
+            if (c == '\\') {
+                s++;
+                if (*s == '\0' || strchr("\"\\/bfnrtu", *s) == NULL) {
+                    return 0;
+                }
+            }
+            else if (c == '"') {
+                in_str = 0;
+            }
+        }
+        else if (c == '"') {
+            in_str = 1;
+        }
+        else if (c == '{' || c == '[') {
+            depth++;
+        }
+        else if (c == '}' || c == ']') {
+            if (--depth < 0 || (depth == 0 && s[1] != '\0')) {
+                return 0;
+            }
+        }
+        else if (c < 0x20) {
+            return 0;
+        }
+    }
+    return depth == 0 && !in_str;
+}
+
+START_TEST(event_from_device_copies_the_facts)
+{
+    ph_device_t d;
+    ph_event_t e;
+
+    dev_init(&d, "kitchen-pi", 300, PH_DEV_DECLARED);
+    dev_beat(&d, "t=990&boot=abc-def&up=42", SEC(1000));
+    d.gap_start = SEC(700);
+    d.flags |= PH_DEV_REBOOTED;
+
+    memset(&e, 0xA5, sizeof(e));
+    ph_event_from_device(&e, &d, PH_EV_UP, PH_STATE_DOWN, SEC(1001));
+    ck_assert_int_eq(e.kind, PH_EV_UP);
+    ck_assert_int_eq(e.former, PH_STATE_DOWN);
+    ck_assert(e.time == SEC(1001));
+    ck_assert_str_eq(e.name, "kitchen-pi");
+    ck_assert(e.last_seen == SEC(1000));
+    ck_assert(e.gap_start == SEC(700));
+    ck_assert_uint_eq(e.max_age, 300);
+    ck_assert_int_eq(e.rebooted, 1);
+    ck_assert_int_eq(e.has_skew, 1);
+    ck_assert(e.skew == -10);
+    ck_assert_int_eq(e.has_uptime, 1);
+    ck_assert(e.uptime == 42);
+    ck_assert_str_eq(e.remote_ip, "192.0.2.7");
+    ck_assert_str_eq(e.boot_id, "abc-def");
+
+    /* Rebooted is news only when coming back up. */
+    ph_event_from_device(&e, &d, PH_EV_DOWN, PH_STATE_UP, SEC(1400));
+    ck_assert_int_eq(e.kind, PH_EV_DOWN);
+    ck_assert_int_eq(e.former, PH_STATE_UP);
+    ck_assert_int_eq(e.rebooted, 0);
+
+    /* What the last beat did not say is unknown, not stale. */
+    dev_beat(&d, "", SEC(1010));
+    ph_event_from_device(&e, &d, PH_EV_DOWN, PH_STATE_UP, SEC(1400));
+    ck_assert_int_eq(e.has_skew, 0);
+    ck_assert(e.skew == 0);
+    ck_assert_int_eq(e.has_uptime, 0);
+    ck_assert(e.uptime == 0);
+    ck_assert_str_eq(e.boot_id, "abc-def");
+    ck_assert(e.last_seen == SEC(1010));
+}
+END_TEST
+
+/* Format @a e, parse the line back, and compare every field. */
+static void assert_event_round_trip(const ph_event_t *e, const char *what)
+{
+    ph_event_t back;
+    const char *line = ph_event_format(pool, e);
+    const char *why;
+
+    ck_assert_msg(!has_control(line), "%s: not one line: %s", what, line);
+    memset(&back, 0xA5, sizeof(back));
+    why = ph_event_parse(&back, line);
+    ck_assert_msg(why == NULL, "%s: '%s' refused: %s", what, line, S(why));
+    ck_assert_msg(back.kind == e->kind && back.former == e->former,
+                  "%s: kind/former", what);
+    ck_assert_msg(back.time == e->time, "%s: time", what);
+    ck_assert_msg(strcmp(back.name, e->name) == 0, "%s: name", what);
+    ck_assert_msg(back.last_seen == e->last_seen, "%s: last_seen", what);
+    ck_assert_msg(back.gap_start == e->gap_start, "%s: gap_start", what);
+    ck_assert_msg(back.max_age == e->max_age, "%s: max_age", what);
+    ck_assert_msg(back.rebooted == e->rebooted, "%s: rebooted", what);
+    ck_assert_msg(back.has_skew == e->has_skew, "%s: has_skew", what);
+    ck_assert_msg(back.skew == e->skew, "%s: skew %" APR_INT64_T_FMT
+                  ", want %" APR_INT64_T_FMT, what, back.skew, e->skew);
+    ck_assert_msg(back.has_uptime == e->has_uptime, "%s: has_uptime", what);
+    ck_assert_msg(back.uptime == e->uptime, "%s: uptime", what);
+    ck_assert_msg(strcmp(back.remote_ip, e->remote_ip) == 0,
+                  "%s: remote_ip '%s', want '%s'", what, back.remote_ip,
+                  e->remote_ip);
+    ck_assert_msg(strcmp(back.boot_id, e->boot_id) == 0,
+                  "%s: boot_id '%s', want '%s'", what, back.boot_id,
+                  e->boot_id);
+    /* And the line is stable. */
+    ck_assert_str_eq(ph_event_format(pool, &back), line);
+}
+
+START_TEST(event_format_parse_round_trip)
+{
+    ph_event_t e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = PH_EV_UP;
+    e.former = PH_STATE_DOWN;
+    e.time = SEC(1360338901) + 123456;
+    apr_cpystrn(e.name, "kitchen-pi", sizeof(e.name));
+    e.last_seen = SEC(1360338900) + 999999;
+    e.gap_start = SEC(1360335200) + 1;
+    e.max_age = 300;
+    e.rebooted = 1;
+    e.has_skew = 1;
+    e.skew = -17;
+    e.has_uptime = 1;
+    e.uptime = 86400;
+    apr_cpystrn(e.remote_ip, "192.0.2.7", sizeof(e.remote_ip));
+    apr_cpystrn(e.boot_id, "0f8fad5b-d9cb-469f-a165-70867728950e",
+                sizeof(e.boot_id));
+    assert_event_round_trip(&e, "all fields, negative skew");
+
+    /* Nothing known: no ip, no boot id, never seen. */
+    memset(&e, 0, sizeof(e));
+    e.kind = PH_EV_DOWN;
+    e.former = PH_STATE_UNKNOWN;
+    e.time = SEC(1360338901);
+    apr_cpystrn(e.name, "garage", sizeof(e.name));
+    e.max_age = 60;
+    assert_event_round_trip(&e, "no ip, no boot id");
+
+    /* Longest name, IPv6 with a zone, positive skew, first event. */
+    memset(&e, 0, sizeof(e));
+    e.kind = PH_EV_FIRST;
+    e.former = PH_STATE_PAUSED;
+    e.time = SEC(253402300799);
+    apr_cpystrn(e.name, repeat('n', PH_NAME_MAX), sizeof(e.name));
+    e.last_seen = e.time;
+    e.max_age = PH_MAX_AGE_LIMIT;
+    e.has_skew = 1;
+    e.skew = APR_INT64_C(253402300799);
+    e.has_uptime = 1;
+    e.uptime = PH_UP_MAX;
+    apr_cpystrn(e.remote_ip, "fe80::1%eth0", sizeof(e.remote_ip));
+    apr_cpystrn(e.boot_id, "abc", sizeof(e.boot_id));
+    assert_event_round_trip(&e, "long name, IPv6, positive skew");
+
+    /* An ip but no boot id, and a boot id but no ip. */
+    e.boot_id[0] = '\0';
+    apr_cpystrn(e.remote_ip, "2001:db8::1", sizeof(e.remote_ip));
+    assert_event_round_trip(&e, "no boot id");
+    e.remote_ip[0] = '\0';
+    apr_cpystrn(e.boot_id, "ABC-123", sizeof(e.boot_id));
+    assert_event_round_trip(&e, "no ip");
+}
+END_TEST
+
+/* A queue line with the given fields; the others are fixed and valid. */
+static const char *ev_line(const char *kind, const char *former,
+                           const char *name, const char *ip,
+                           const char *boot)
+{
+    return apr_pstrcat(pool, "ev1 ", kind, " ", former, " 1360338901000000 ",
+                       name, " 1360338481000000 0 300 0 1 -5 1 42 ", ip, " ",
+                       boot, NULL);
+}
+
+START_TEST(event_parse_refuses_bad_lines)
+{
+    const char *good = ev_line("1", "1", "kitchen-pi", "192.0.2.7",
+                               "abc-def");
+    const char *bad[40];
+    ph_event_t e;
+    const char *why;
+    apr_size_t i, n = 0;
+
+    why = ph_event_parse(&e, good);
+    ck_assert_msg(why == NULL, "the good line was refused: %s", S(why));
+    ck_assert_str_eq(e.name, "kitchen-pi");
+    ck_assert(e.skew == -5 && e.uptime == 42);
+
+    /* Wrong tag. */
+    bad[n++] = apr_pstrcat(pool, "ev2", good + 3, NULL);
+    bad[n++] = apr_pstrcat(pool, "EV1", good + 3, NULL);
+    bad[n++] = apr_pstrcat(pool, "xev1", good + 3, NULL);
+    /* Missing fields. */
+    bad[n++] = "";
+    bad[n++] = "ev1";
+    bad[n++] = "ev1 1 1 1360338901000000 kitchen-pi";
+    bad[n++] = apr_pstrndup(pool, good, strlen(good) - strlen(" abc-def"));
+    /* Trailing garbage. */
+    bad[n++] = apr_pstrcat(pool, good, " x", NULL);
+    bad[n++] = apr_pstrcat(pool, good, " ", NULL);
+    bad[n++] = apr_pstrcat(pool, good, " -", NULL);
+    bad[n++] = apr_pstrcat(pool, good, "\t", NULL);
+    /* A bad device name. */
+    bad[n++] = ev_line("1", "1", ".kitchen", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("1", "1", "a<b", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("1", "1", "caf\xc3\xa9", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("1", "1", repeat('a', PH_NAME_MAX + 1), "192.0.2.7",
+                       "abc-def");
+    bad[n++] = ev_line("1", "1", "-", "192.0.2.7", "abc-def");
+    /* Kind or former state out of range. */
+    bad[n++] = ev_line("0", "1", "kitchen-pi", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("4", "1", "kitchen-pi", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("-1", "1", "kitchen-pi", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("x", "1", "kitchen-pi", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("1", "4", "kitchen-pi", "192.0.2.7", "abc-def");
+    bad[n++] = ev_line("1", "-1", "kitchen-pi", "192.0.2.7", "abc-def");
+    /* A boot id with bad characters, or too long. */
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "192.0.2.7", "abc_def");
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "192.0.2.7", "<script>");
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "192.0.2.7", "abc%def");
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "192.0.2.7",
+                       repeat('a', PH_BOOT_MAX + 1));
+    /* An ip with a space, bad characters, or too long. */
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "192.0.2.7 x", "abc-def");
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "192.0.2.7 x", "-");
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "192.0.2.7<", "abc-def");
+    bad[n++] = ev_line("1", "1", "kitchen-pi", "a/b", "abc-def");
+    bad[n++] = ev_line("1", "1", "kitchen-pi", repeat('1', PH_IP_MAX + 1),
+                       "abc-def");
+    /* Negative times. */
+    bad[n++] = "ev1 1 1 -1 kitchen-pi 0 0 300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 5 kitchen-pi -1 0 300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 5 kitchen-pi 0 -1 300 0 0 0 0 0 - -";
+    ck_assert(n <= NELTS(bad));
+
+    /* The same fields, valid, to show the refusals are about the field. */
+    ck_assert_ptr_null(ph_event_parse(&e, "ev1 1 1 5 kitchen-pi 0 0 300 0 0 "
+                                      "0 0 0 - -"));
+    ck_assert_str_eq(e.remote_ip, "");
+    ck_assert_str_eq(e.boot_id, "");
+
+    for (i = 0; i < n; i++) {
+        why = ph_event_parse(&e, bad[i]);
+        ck_assert_msg(why != NULL, "bad line #%u should be refused: '%s'",
+                      (unsigned)i, bad[i]);
+        ck_assert_msg(*why && !has_control(why), "reason #%u", (unsigned)i);
+    }
+
+    /* An ip with a space cannot round-trip, so it must not parse. */
+    memset(&e, 0, sizeof(e));
+    e.kind = PH_EV_DOWN;
+    apr_cpystrn(e.name, "kitchen-pi", sizeof(e.name));
+    apr_cpystrn(e.remote_ip, "192.0.2.7 x", sizeof(e.remote_ip));
+    apr_cpystrn(e.boot_id, "abc-def", sizeof(e.boot_id));
+    ck_assert_ptr_nonnull(ph_event_parse(&e, ph_event_format(pool, &e)));
+}
+END_TEST
+
+START_TEST(event_json_and_word)
+{
+    ph_event_t e;
+    const char *j;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = PH_EV_DOWN;
+    e.former = PH_STATE_UP;
+    e.time = SEC(1360338901) + 500000;
+    apr_cpystrn(e.name, "kitchen-pi", sizeof(e.name));
+    e.last_seen = SEC(1360338481);
+    apr_cpystrn(e.remote_ip, "192.0.2.7", sizeof(e.remote_ip));
+
+    j = ph_event_json(pool, &e, "Kitchen \"Pi\" <1>\n\xc3\xbc");
+    ck_assert_msg(json_ish(j), "not JSON: %s", j);
+    ck_assert_ptr_nonnull(strstr(j, "\"time\":1360338901,"));
+    ck_assert_ptr_nonnull(strstr(j, "\"event\":\"down\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"device\":\"kitchen-pi\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"display\":\"Kitchen \\\"Pi\\\" "
+                                 "\\u003c1\\u003e\\n\xc3\xbc\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"state\":\"down\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"former\":\"up\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"last_seen\":1360338481"));
+    ck_assert_ptr_nonnull(strstr(j, "\"remote_ip\":\"192.0.2.7\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"rebooted\":false"));
+
+    e.kind = PH_EV_UP;
+    e.former = PH_STATE_DOWN;
+    e.rebooted = 1;
+    j = ph_event_json(pool, &e, "Kitchen");
+    ck_assert_msg(json_ish(j), "not JSON: %s", j);
+    ck_assert_ptr_nonnull(strstr(j, "\"event\":\"up\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"state\":\"up\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"former\":\"down\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"rebooted\":true"));
+
+    /* Never seen, no address. */
+    e.kind = PH_EV_FIRST;
+    e.former = PH_STATE_UNKNOWN;
+    e.last_seen = 0;
+    e.remote_ip[0] = '\0';
+    j = ph_event_json(pool, &e, "");
+    ck_assert_msg(json_ish(j), "not JSON: %s", j);
+    ck_assert_ptr_nonnull(strstr(j, "\"event\":\"first\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"former\":\"unknown\""));
+    ck_assert_ptr_nonnull(strstr(j, "\"last_seen\":null"));
+    ck_assert_ptr_nonnull(strstr(j, "\"remote_ip\":\"\""));
+
+    ck_assert_str_eq(ph_event_word(PH_EV_DOWN), "Error");
+    ck_assert_str_eq(ph_event_word(PH_EV_UP), "Good");
+    ck_assert_str_eq(ph_event_word(PH_EV_FIRST), "Good");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* ph_mail                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Fri Feb  8 15:55:01 UTC 2013 */
+#define T_MAIL SEC(1360338901)
+
+/* An event as the watchdog hands it over: @a kind of @a name at @a now,
+ * last heard 420 s before, after a gap of 3700 s. */
+static void mail_event(ph_event_t *e, int kind, const char *name,
+                       apr_time_t now)
+{
+    memset(e, 0, sizeof(*e));
+    e->kind = kind;
+    e->former = kind == PH_EV_DOWN ? PH_STATE_UP : PH_STATE_DOWN;
+    e->time = now;
+    apr_cpystrn(e->name, name, sizeof(e->name));
+    e->last_seen = now - SEC(420);
+    e->gap_start = e->last_seen - SEC(3700);
+    e->max_age = 300;
+    apr_cpystrn(e->remote_ip, "192.0.2.7", sizeof(e->remote_ip));
+    apr_cpystrn(e->boot_id, "abc-def", sizeof(e->boot_id));
+}
+
+/* An array of the addresses in NULL-terminated @a a. */
+static apr_array_header_t *rcpt_list(const char *const *a)
+{
+    apr_array_header_t *to = apr_array_make(pool, 2, sizeof(const char *));
+
+    for (; *a; a++) {
+        APR_ARRAY_PUSH(to, const char *) = *a;
+    }
+    return to;
+}
+
+static const char *const two_rcpt[] = {
+    "me@example.com", "9085551234@vtext.com", NULL
+};
+
+/* A mail of @a n events to @a to, as the mailer fills it in. */
+static void mail_init(ph_mail_t *m, int n, const ph_event_t *const *events,
+                      const char *const *displays,
+                      const apr_array_header_t *to)
+{
+    memset(m, 0, sizeof(*m));
+    m->from = "pialert@example.com";
+    m->to = to;
+    m->monitor = "Raspberry Pi phone home";
+    m->now = T_MAIL;
+    m->n = n;
+    m->events = events;
+    m->displays = displays;
+    m->msgid = "1360338901.42.7";
+}
+
+/* Set TZ for this process; the old value, to hand back to restore_tz. */
+static const char *set_tz(const char *tz)
+{
+    const char *old = getenv("TZ");
+
+    old = old ? apr_pstrdup(pool, old) : NULL;
+    setenv("TZ", tz, 1);
+    tzset();
+    return old;
+}
+
+static void restore_tz(const char *old)
+{
+    if (old) {
+        setenv("TZ", old, 1);
+    }
+    else {
+        unsetenv("TZ");
+    }
+    tzset();
+}
+
+/* Every LF is preceded by CR, and every CR followed by LF. */
+static void assert_crlf_only(const char *msg)
+{
+    const char *c;
+
+    for (c = msg; *c; c++) {
+        ck_assert_msg(*c != '\n' || (c > msg && c[-1] == '\r'),
+                      "a bare LF at offset %u", (unsigned)(c - msg));
+        ck_assert_msg(*c != '\r' || c[1] == '\n',
+                      "a bare CR at offset %u", (unsigned)(c - msg));
+    }
+}
+
+/* Split a message at its first blank line: the header block (each line
+ * with its CRLF) and the body. */
+static void mail_split(const char *msg, const char **head, const char **body)
+{
+    const char *blank = strstr(msg, "\r\n\r\n");
+
+    ck_assert_msg(blank != NULL, "no blank line after the headers");
+    *head = apr_pstrndup(pool, msg, (apr_size_t)(blank - msg) + 2);
+    *body = blank + 4;
+}
+
+/* The raw value of header @a name (folding kept); it must occur once. */
+static const char *mail_header_raw(const char *head, const char *name)
+{
+    apr_size_t n = strlen(name);
+    const char *at, *found = NULL, *end;
+    int count = 0;
+
+    for (at = head; *at; at = strstr(at, "\r\n") + 2) {
+        if (strncmp(at, name, n) == 0 && at[n] == ':') {
+            found = at;
+            count++;
+        }
+    }
+    ck_assert_msg(count == 1, "header %s occurs %d times", name, count);
+    ck_assert_msg(found[n + 1] == ' ', "no space after %s:", name);
+    found += n + 2;
+    /* The field goes on while the next line starts with white space. */
+    for (end = strstr(found, "\r\n"); end[2] == ' ' || end[2] == '\t';
+         end = strstr(end + 2, "\r\n")) {
+    }
+    return apr_pstrndup(pool, found, (apr_size_t)(end - found));
+}
+
+/* A header value unfolded (RFC 5322 2.2.3: CRLF before WSP removed). */
+static const char *unfold(const char *raw)
+{
+    char *out = apr_pstrdup(pool, raw), *w = out;
+    const char *r;
+
+    for (r = raw; *r; r++) {
+        if (r[0] == '\r' && r[1] == '\n'
+            && (r[2] == ' ' || r[2] == '\t')) {
+            r++;
+            continue;
+        }
+        *w++ = *r;
+    }
+    *w = '\0';
+    return out;
+}
+
+static const char *mail_header(const char *head, const char *name)
+{
+    return unfold(mail_header_raw(head, name));
+}
+
+/* No header line is longer than @a max, and all of them are 7-bit. */
+static void assert_header_lines(const char *head, apr_size_t max)
+{
+    const char *at, *eol;
+
+    for (at = head; *at; at = eol + 2) {
+        const char *c;
+
+        eol = strstr(at, "\r\n");
+        ck_assert_ptr_nonnull(eol);
+        ck_assert_msg((apr_size_t)(eol - at) <= max,
+                      "a header line of %u characters (at most %u): %s",
+                      (unsigned)(eol - at), (unsigned)max,
+                      apr_pstrndup(pool, at, (apr_size_t)(eol - at)));
+        for (c = at; c < eol; c++) {
+            ck_assert_msg((unsigned char)*c >= 0x20
+                          && (unsigned char)*c < 0x7F,
+                          "a raw byte 0x%02x in the headers",
+                          (unsigned)(unsigned char)*c);
+        }
+    }
+}
+
+/* Each of @a lines is a whole line of @a body, in this order. */
+static void assert_body_lines(const char *body, const char *const *lines)
+{
+    const char *text = apr_pstrcat(pool, "\r\n", body, NULL);
+    const char *at = text;
+    apr_size_t i;
+
+    for (i = 0; lines[i]; i++) {
+        const char *want = apr_pstrcat(pool, "\r\n", lines[i], "\r\n", NULL);
+        const char *hit = strstr(at, want);
+
+        ck_assert_msg(hit != NULL, "body line '%s' missing or out of order",
+                      lines[i]);
+        at = hit + strlen(want) - 2;
+    }
+}
+
+/* True when @a s[0..n) is whole, well-formed UTF-8 sequences. */
+static int utf8_whole(const unsigned char *s, apr_size_t n)
+{
+    apr_size_t i = 0, len, j;
+
+    while (i < n) {
+        len = s[i] < 0x80 ? 1 : (s[i] & 0xE0) == 0xC0 ? 2
+            : (s[i] & 0xF0) == 0xE0 ? 3 : (s[i] & 0xF8) == 0xF0 ? 4 : 0;
+        if (len == 0 || i + len > n) {
+            return 0;
+        }
+        for (j = 1; j < len; j++) {
+            if ((s[i + j] & 0xC0) != 0x80) {
+                return 0;
+            }
+        }
+        i += len;
+    }
+    return 1;
+}
+
+/* Decode an unfolded value made only of B-encoded UTF-8 words, checking
+ * that each is at most 75 characters and whole UTF-8; @a nwords is set. */
+static const char *decode_words(const char *value, int *nwords)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                              "opqrstuvwxyz0123456789+/=";
+    char *copy = apr_pstrdup(pool, value), *last, *word;
+    const char *out = "";
+
+    *nwords = 0;
+    for (word = apr_strtok(copy, " ", &last); word;
+         word = apr_strtok(NULL, " ", &last)) {
+        apr_size_t len = strlen(word), clen;
+        char *coded, *plain;
+        int n;
+
+        ck_assert_msg(len <= 75, "an encoded word of %u characters: %s",
+                      (unsigned)len, word);
+        ck_assert_msg(len > 12 && strncmp(word, "=?UTF-8?B?", 10) == 0
+                      && strcmp(word + len - 2, "?=") == 0,
+                      "not a B-encoded UTF-8 word: %s", word);
+        coded = apr_pstrndup(pool, word + 10, len - 12);
+        clen = strlen(coded);
+        ck_assert_msg(clen % 4 == 0 && strspn(coded, b64) == clen,
+                      "bad base64 in: %s", word);
+        plain = apr_palloc(pool, apr_base64_decode_len(coded) + 1);
+        n = apr_base64_decode(plain, coded);
+        ck_assert_msg(n > 0 && utf8_whole((unsigned char *)plain,
+                                          (apr_size_t)n),
+                      "word %d splits a UTF-8 character: %s", *nwords, word);
+        out = apr_pstrcat(pool, out, apr_pstrndup(pool, plain, (apr_size_t)n),
+                          NULL);
+        (*nwords)++;
+    }
+    return out;
+}
+
+/* The seed's date(1) form in the server's zone, for the Time: line. */
+static const char *date1(apr_time_t t)
+{
+    time_t secs = (time_t)apr_time_sec(t);
+    struct tm tm;
+    char buf[64];
+
+    localtime_r(&secs, &tm);
+    strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S %Z %Y", &tm);
+    return apr_pstrdup(pool, buf);
+}
+
+START_TEST(mail_single_down_event)
+{
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1] = { "Raspberry Pi phone home" };
+    ph_mail_t m;
+    const char *old_tz = set_tz("EST5EDT");
+    const char *msg, *head, *body;
+    const char *const lines[] = {
+        "Raspberry Pi phone home is now in state: Error",
+        "Time: Fri Feb  8 10:55:01 EST 2013",
+        "Former state was Good",
+        "Additional info: Last call was 420 seconds ago",
+        "- sent from mod_phonehome",
+        "",
+        "Device: raspberrypi",
+        "Last IP: 192.0.2.7",
+        "Boot id: abc-def",
+        NULL
+    };
+
+    mail_event(&e, PH_EV_DOWN, PH_DEFAULT_DEVICE, T_MAIL);
+    ev[0] = &e;
+    mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+    msg = ph_mail_compose(pool, &m);
+    assert_crlf_only(msg);
+    ck_assert_msg(strlen(msg) > 2 && strcmp(msg + strlen(msg) - 2, "\r\n")
+                  == 0, "the last line is not ended");
+    mail_split(msg, &head, &body);
+    assert_header_lines(head, 78);
+
+    ck_assert_str_eq(mail_header(head, "Date"),
+                     "Fri, 08 Feb 2013 10:55:01 -0500");
+    ck_assert_str_eq(mail_header(head, "Message-ID"),
+                     "<1360338901.42.7.phonehome@example.com>");
+    ck_assert_str_eq(mail_header(head, "From"), "pialert@example.com");
+    ck_assert_str_eq(mail_header_raw(head, "To"),
+                     "me@example.com, 9085551234@vtext.com");
+    ck_assert_str_eq(mail_header_raw(head, "Subject"),
+                     "Error : Raspberry Pi phone home");
+    ck_assert_str_eq(mail_header(head, "MIME-Version"), "1.0");
+    ck_assert_str_eq(mail_header(head, "Content-Type"),
+                     "text/plain; charset=UTF-8");
+    ck_assert_str_eq(mail_header(head, "Auto-Submitted"), "auto-generated");
+    ck_assert_str_eq(ph_mail_subject(pool, &m),
+                     "Error : Raspberry Pi phone home");
+
+    /* The seed's lines first, then the facts. */
+    ck_assert_msg(strncmp(body, lines[0], strlen(lines[0])) == 0,
+                  "the body does not start with the seed's line");
+    assert_body_lines(body, lines);
+    ck_assert_ptr_null(strstr(body, "Reboot:"));
+    restore_tz(old_tz);
+}
+END_TEST
+
+/* A declared device that never called: no last call, no address. */
+START_TEST(mail_down_never_heard_from)
+{
+    static const char *const lines[] = {
+        "Garage Pi is now in state: Error",
+        "Former state was no state",
+        "Additional info: No call since the server started",
+        "- sent from mod_phonehome",
+        "Device: garage",
+        "Last call: never",
+        "MaxAge: 300 s",
+        NULL
+    };
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1] = { "Garage Pi" };
+    ph_mail_t m;
+    const char *msg, *head, *body;
+
+    mail_event(&e, PH_EV_DOWN, "garage", T_MAIL);
+    e.former = PH_STATE_UNKNOWN;
+    e.last_seen = 0;
+    e.gap_start = 0;
+    e.remote_ip[0] = '\0';
+    e.boot_id[0] = '\0';
+    ev[0] = &e;
+    mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+    msg = ph_mail_compose(pool, &m);
+    assert_crlf_only(msg);
+    mail_split(msg, &head, &body);
+    ck_assert_str_eq(mail_header(head, "Subject"), "Error : Garage Pi");
+    assert_body_lines(body, lines);
+    ck_assert_ptr_null(strstr(body, "Last IP:"));
+    ck_assert_ptr_null(strstr(body, "Boot id:"));
+}
+END_TEST
+
+START_TEST(mail_date_has_a_numeric_zone)
+{
+    static const char *const zones[][2] = {
+        { "UTC0", "Fri, 08 Feb 2013 15:55:01 +0000" },
+        { "IST-5:30", "Fri, 08 Feb 2013 21:25:01 +0530" },
+        { "NST3:30", "Fri, 08 Feb 2013 12:25:01 -0330" },
+        { "JST-9", "Sat, 09 Feb 2013 00:55:01 +0900" }
+    };
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1] = { "Pi" };
+    ph_mail_t m;
+    const char *head, *body, *old_tz = NULL;
+    const char *time_line[2];
+    apr_size_t i;
+
+    mail_event(&e, PH_EV_DOWN, "kitchen-pi", T_MAIL);
+    ev[0] = &e;
+    mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+    for (i = 0; i < NELTS(zones); i++) {
+        const char *prev = set_tz(zones[i][0]);
+
+        if (i == 0) {
+            old_tz = prev;
+        }
+        mail_split(ph_mail_compose(pool, &m), &head, &body);
+        ck_assert_str_eq(mail_header(head, "Date"), zones[i][1]);
+        time_line[0] = apr_pstrcat(pool, "Time: ", date1(T_MAIL), NULL);
+        time_line[1] = NULL;
+        assert_body_lines(body, time_line);
+    }
+    restore_tz(old_tz);
+}
+END_TEST
+
+START_TEST(mail_single_up_event)
+{
+    static const char *const lines[] = {
+        "Raspberry Pi phone home is now in state: Good",
+        "Former state was Error",
+        "Additional info: Service restored after 1 h 1 min without a call",
+        "- sent from mod_phonehome",
+        NULL
+    };
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1] = { "Raspberry Pi phone home" };
+    ph_mail_t m;
+    const char *msg, *head, *body, *info;
+
+    mail_event(&e, PH_EV_UP, PH_DEFAULT_DEVICE, T_MAIL);
+    e.last_seen = T_MAIL - SEC(1);
+    e.gap_start = e.last_seen - SEC(3700);
+    ev[0] = &e;
+    mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+    msg = ph_mail_compose(pool, &m);
+    assert_crlf_only(msg);
+    mail_split(msg, &head, &body);
+    assert_header_lines(head, 78);
+    ck_assert_str_eq(mail_header(head, "Subject"),
+                     "Good : Raspberry Pi phone home");
+    assert_body_lines(body, lines);
+    ck_assert_ptr_nonnull(strstr(body, "\r\nReboot: no"));
+    ck_assert_ptr_null(strstr(body, "restarted"));
+
+    /* Rebooted: the restart is news. */
+    e.rebooted = 1;
+    mail_split(ph_mail_compose(pool, &m), &head, &body);
+    info = strstr(body, "\r\nAdditional info: Service restored after ");
+    ck_assert_ptr_nonnull(info);
+    info = apr_pstrndup(pool, info + 2, (apr_size_t)(strstr(info + 2, "\r\n")
+                                                     - (info + 2)));
+    ck_assert_msg(strstr(info, "restarted") != NULL,
+                  "the info line does not mention the restart: %s", info);
+    ck_assert_ptr_nonnull(strstr(body, "\r\nReboot: yes"));
+}
+END_TEST
+
+/* A declared device reported down before it ever called, then heard from:
+ * no earlier call, so no outage length (not "20000 d"). */
+START_TEST(mail_up_after_never_heard_from)
+{
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1] = { "Cabin Pi" };
+    ph_mail_t m;
+    const char *head, *body;
+
+    mail_event(&e, PH_EV_UP, "cabin-pi", T_MAIL);
+    e.last_seen = T_MAIL - SEC(1);
+    e.gap_start = 0;
+    ev[0] = &e;
+    mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+    mail_split(ph_mail_compose(pool, &m), &head, &body);
+    ck_assert_ptr_nonnull(strstr(body, "\r\nAdditional info: Service "
+                                 "restored: the first call from this "
+                                 "device\r\n"));
+    ck_assert_ptr_null(strstr(body, "Outage:"));
+    ck_assert_ptr_null(strstr(body, " d "));
+}
+END_TEST
+
+START_TEST(mail_digest_of_three)
+{
+    static const char *const lines[] = {
+        "Raspberry Pi phone home: 3 devices are now in state: Error",
+        "- sent from mod_phonehome",
+        "Kitchen Pi is now in state: Error (former state was Good)",
+        "  Device: kitchen-pi",
+        "Garage Pi is now in state: Error (former state was Good)",
+        "  Device: garage-pi",
+        "Attic Pi is now in state: Error (former state was Good)",
+        "  Device: attic-pi",
+        NULL
+    };
+    static const char *const names[] = { "kitchen-pi", "garage-pi",
+                                         "attic-pi" };
+    const char *disp[3] = { "Kitchen Pi", "Garage Pi", "Attic Pi" };
+    ph_event_t e[3];
+    const ph_event_t *ev[3];
+    ph_mail_t m;
+    const char *msg, *head, *body;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        mail_event(&e[i], PH_EV_DOWN, names[i], T_MAIL - SEC(i));
+        ev[i] = &e[i];
+    }
+    mail_init(&m, 3, ev, disp, rcpt_list(two_rcpt));
+    msg = ph_mail_compose(pool, &m);
+    assert_crlf_only(msg);
+    mail_split(msg, &head, &body);
+    assert_header_lines(head, 78);
+    ck_assert_str_eq(mail_header(head, "Subject"),
+                     "Error : 3 devices (Raspberry Pi phone home)");
+    ck_assert_str_eq(ph_mail_subject(pool, &m),
+                     "Error : 3 devices (Raspberry Pi phone home)");
+    assert_body_lines(body, lines);
+}
+END_TEST
+
+START_TEST(mail_utf8_subject_is_encoded)
+{
+    static const char *const lines[] = {
+        "K\xc3\xbc" "che Pi is now in state: Error", NULL
+    };
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1] = { "K\xc3\xbc" "che Pi" };
+    ph_mail_t m;
+    const char *msg, *head, *body, *raw;
+    int nwords;
+
+    mail_event(&e, PH_EV_DOWN, "kitchen-pi", T_MAIL);
+    ev[0] = &e;
+    mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+    msg = ph_mail_compose(pool, &m);
+    assert_crlf_only(msg);
+    mail_split(msg, &head, &body);
+    assert_header_lines(head, 78);
+    raw = mail_header(head, "Subject");
+    ck_assert_msg(strncmp(raw, "=?UTF-8?B?", 10) == 0, "not encoded: %s",
+                  raw);
+    ck_assert_str_eq(decode_words(raw, &nwords), "Error : K\xc3\xbc" "che Pi");
+    ck_assert_int_eq(nwords, 1);
+    ck_assert_str_eq(ph_mail_subject(pool, &m), "Error : K\xc3\xbc" "che Pi");
+    /* The body is 8bit UTF-8, as declared. */
+    assert_body_lines(body, lines);
+
+    /* Plain ASCII is left alone. */
+    ck_assert_str_eq(ph_mail_encode_header(pool, "Error : Kitchen"),
+                     "Error : Kitchen");
+}
+END_TEST
+
+START_TEST(mail_long_utf8_subject_is_split_and_folded)
+{
+    /* 1-, 2-, 3- and 4-byte characters, so the cuts land everywhere. */
+    static const char *const pieces[] = {
+        "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+        "K\xc3\xbc" "che ",
+        "\xe2\x82\xac\xe2\x82\xac\xc3\xbc"
+    };
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1];
+    ph_mail_t m;
+    const char *head, *body, *raw, *at;
+    apr_size_t k;
+    int i, nwords;
+
+    mail_event(&e, PH_EV_DOWN, "kitchen-pi", T_MAIL);
+    ev[0] = &e;
+    for (k = 0; k < NELTS(pieces); k++) {
+        const char *d = "x";
+
+        for (i = 0; i < 25; i++) {
+            d = apr_pstrcat(pool, d, pieces[k], NULL);
+        }
+        disp[0] = d;
+        mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+        mail_split(ph_mail_compose(pool, &m), &head, &body);
+        /* RFC 2047 2: a line with an encoded word is at most 76 long. */
+        assert_header_lines(head, 76);
+        raw = mail_header_raw(head, "Subject");
+        ck_assert_str_eq(decode_words(unfold(raw), &nwords),
+                         apr_pstrcat(pool, "Error : ", d, NULL));
+        ck_assert_msg(nwords >= 3, "%d encoded words for %u bytes", nwords,
+                      (unsigned)strlen(d));
+        /* Folded between the words, with CRLF and one space. */
+        for (at = raw, i = 0; (at = strstr(at, "\r\n")) != NULL; at += 2) {
+            ck_assert_msg(strncmp(at, "\r\n =?UTF-8?B?", 13) == 0,
+                          "not folded as CRLF SP before a word");
+            i++;
+        }
+        ck_assert_int_eq(i, nwords - 1);
+    }
+
+    /* Straight from the encoder too. */
+    raw = ph_mail_encode_header(pool, repeat('\x7f', 100));
+    ck_assert_str_eq(decode_words(unfold(raw), &nwords), repeat('\x7f', 100));
+}
+END_TEST
+
+/* An address of exactly @a len characters, its local part of @a c. */
+static const char *address_of(char c, apr_size_t len)
+{
+    return apr_pstrcat(pool, repeat(c, len - 12), "@example.com", NULL);
+}
+
+START_TEST(mail_to_is_folded)
+{
+    ph_event_t e;
+    const ph_event_t *ev[1];
+    const char *disp[1] = { "Pi" };
+    ph_mail_t m;
+    apr_array_header_t *to;
+    const char *head, *body, *raw, *want, *at;
+    int k, i;
+
+    mail_event(&e, PH_EV_DOWN, "kitchen-pi", T_MAIL);
+    ev[0] = &e;
+    for (k = 0; k < 32; k++) {
+        to = apr_array_make(pool, 12, sizeof(const char *));
+        want = "";
+        if (k == 0) {
+            /* "To: " + 36 + ", " + 36 fills the line to 78 exactly. */
+            APR_ARRAY_PUSH(to, const char *) = address_of('a', 36);
+            APR_ARRAY_PUSH(to, const char *) = address_of('b', 36);
+            APR_ARRAY_PUSH(to, const char *) = address_of('c', 20);
+        }
+        else {
+            for (i = 0; i < 10; i++) {
+                APR_ARRAY_PUSH(to, const char *)
+                    = address_of((char)('a' + i), 13 + (i * 7 + k) % 30);
+            }
+        }
+        for (i = 0; i < to->nelts; i++) {
+            want = apr_pstrcat(pool, want, i ? ", " : "",
+                               APR_ARRAY_IDX(to, i, const char *), NULL);
+        }
+        mail_init(&m, 1, ev, disp, to);
+        mail_split(ph_mail_compose(pool, &m), &head, &body);
+        assert_header_lines(head, 78);
+        raw = mail_header_raw(head, "To");
+        ck_assert_str_eq(unfold(raw), want);
+        ck_assert_msg(strstr(raw, "\r\n") != NULL, "case %d not folded", k);
+        for (at = raw; (at = strstr(at, "\r\n")) != NULL; at += 2) {
+            ck_assert_msg(at > raw && at[-1] == ',' && at[2] == ' '
+                          && at[3] != ' ', "case %d: folded mid-list", k);
+        }
+    }
+}
+END_TEST
+
+START_TEST(mail_duration)
+{
+    ck_assert_str_eq(ph_mail_duration(pool, 0), "0 s");
+    ck_assert_str_eq(ph_mail_duration(pool, 59), "59 s");
+    ck_assert_str_eq(ph_mail_duration(pool, 60), "1 min 0 s");
+    ck_assert_str_eq(ph_mail_duration(pool, 61), "1 min 1 s");
+    ck_assert_str_eq(ph_mail_duration(pool, 3599), "59 min 59 s");
+    ck_assert_str_eq(ph_mail_duration(pool, 3600), "1 h 0 min");
+    ck_assert_str_eq(ph_mail_duration(pool, 3700), "1 h 1 min");
+    ck_assert_str_eq(ph_mail_duration(pool, 86399), "23 h 59 min");
+    ck_assert_str_eq(ph_mail_duration(pool, 86400), "1 d 0 h");
+    ck_assert_str_eq(ph_mail_duration(pool, 90000), "1 d 1 h");
+    ck_assert_str_eq(ph_mail_duration(pool, -5), "0 s");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* ph_outbox                                                           */
+/* ------------------------------------------------------------------ */
+
+/* A message with CRLF line ends and a line of a single dot. */
+#define OB_MESSAGE "Date: Fri, 08 Feb 2013 10:55:01 -0500\r\n" \
+                   "Subject: Error : Raspberry Pi phone home\r\n" \
+                   "\r\n" \
+                   "line one\r\n" \
+                   ".\r\n" \
+                   "..two dots\r\n" \
+                   "last line\r\n"
+
+static void outbox_item(ph_outbox_item_t *item)
+{
+    memset(item, 0, sizeof(*item));
+    item->created = APR_INT64_C(1795592886000000);
+    item->next = APR_INT64_C(1795592901000000);
+    item->attempts = 2;
+    item->subject = "Error : Raspberry Pi phone home";
+    item->error = "451 try again later";
+    item->rcpt = rcpt_list(two_rcpt);
+    item->message = OB_MESSAGE;
+}
+
+/* Parse @a text (all of it), expecting a refusal. */
+static void assert_outbox_refused(const char *text, apr_size_t len,
+                                  const char *what)
+{
+    ph_outbox_item_t item;
+    const char *why = ph_outbox_parse(pool, text, len, &item);
+
+    ck_assert_msg(why != NULL, "%s should be refused", what);
+    ck_assert_msg(*why && !has_control(why), "%s: reason", what);
+}
+
+START_TEST(outbox_format_parse_round_trip)
+{
+    ph_outbox_item_t item, back;
+    const char *text, *why;
+    apr_size_t len = 0;
+
+    outbox_item(&item);
+    text = ph_outbox_format(pool, &item, &len);
+    ck_assert_uint_eq(len, strlen(text));
+    ck_assert_str_eq(text, "PHMAIL 1\n"
+                     "created 1795592886000000\n"
+                     "attempts 2\n"
+                     "next 1795592901000000\n"
+                     "subject Error : Raspberry Pi phone home\n"
+                     "error 451 try again later\n"
+                     "rcpt me@example.com\n"
+                     "rcpt 9085551234@vtext.com\n"
+                     "\n" OB_MESSAGE);
+
+    memset(&back, 0xA5, sizeof(back));
+    why = ph_outbox_parse(pool, text, len, &back);
+    ck_assert_msg(why == NULL, "refused: %s", S(why));
+    ck_assert(back.created == item.created);
+    ck_assert(back.next == item.next);
+    ck_assert_uint_eq(back.attempts, 2);
+    ck_assert_pstr_eq(back.subject, item.subject);
+    ck_assert_pstr_eq(back.error, item.error);
+    ck_assert_int_eq(back.rcpt->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(back.rcpt, 0, const char *),
+                     "me@example.com");
+    ck_assert_str_eq(APR_ARRAY_IDX(back.rcpt, 1, const char *),
+                     "9085551234@vtext.com");
+    ck_assert_uint_eq(strlen(back.message), strlen(OB_MESSAGE));
+    ck_assert_mem_eq(back.message, OB_MESSAGE, strlen(OB_MESSAGE));
+
+    /* Only the first len bytes count. */
+    why = ph_outbox_parse(pool, apr_pstrcat(pool, text, "JUNK", NULL), len,
+                          &back);
+    ck_assert_msg(why == NULL, "refused: %s", S(why));
+    ck_assert_str_eq(back.message, OB_MESSAGE);
+
+    /* No error yet, never tried, one recipient, an empty subject. */
+    item.error = NULL;
+    item.attempts = 0;
+    item.next = 0;
+    item.subject = "";
+    item.rcpt = rcpt_list(two_rcpt + 1);
+    item.message = "x\r\n";
+    text = ph_outbox_format(pool, &item, &len);
+    ck_assert_ptr_null(strstr(text, "\nerror"));
+    why = ph_outbox_parse(pool, text, len, &back);
+    ck_assert_msg(why == NULL, "refused: %s", S(why));
+    ck_assert_ptr_null(back.error);
+    ck_assert_uint_eq(back.attempts, 0);
+    ck_assert(back.next == 0);
+    ck_assert_pstr_eq(back.subject, "");
+    ck_assert_int_eq(back.rcpt->nelts, 1);
+    ck_assert_str_eq(back.message, "x\r\n");
+
+    /* Keys it does not know (a newer writer) are skipped. */
+    text = "PHMAIL 1\ncreated 5\nfuture yes\nrcpt a@b\n\nm";
+    why = ph_outbox_parse(pool, text, strlen(text), &back);
+    ck_assert_msg(why == NULL, "refused: %s", S(why));
+    ck_assert(back.created == 5);
+    ck_assert_str_eq(back.message, "m");
+}
+END_TEST
+
+START_TEST(outbox_subject_and_error_are_one_line)
+{
+    ph_outbox_item_t item, back;
+    const char *text;
+    apr_size_t len;
+
+    outbox_item(&item);
+    item.subject = "Error : a\r\nrcpt evil@example.org";
+    item.error = "550 no\nsuch\ruser";
+    text = ph_outbox_format(pool, &item, &len);
+    ck_assert_ptr_nonnull(strstr(text, "\nsubject Error : a??rcpt "
+                                 "evil@example.org\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\nerror 550 no?such?user\n"));
+    ck_assert_ptr_null(ph_outbox_parse(pool, text, len, &back));
+    ck_assert_int_eq(back.rcpt->nelts, 2);
+    ck_assert_str_eq(back.subject, "Error : a??rcpt evil@example.org");
+    ck_assert_str_eq(back.error, "550 no?such?user");
+    ck_assert_str_eq(back.message, OB_MESSAGE);
+}
+END_TEST
+
+START_TEST(outbox_parse_refuses)
+{
+    static const char *const bad[] = {
+        /* Wrong magic. */
+        "PHMAIL 2\ncreated 5\nrcpt a@b\n\nm",
+        "PHMAIL\ncreated 5\nrcpt a@b\n\nm",
+        "phmail 1\ncreated 5\nrcpt a@b\n\nm",
+        "XPHMAIL 1\ncreated 5\nrcpt a@b\n\nm",
+        "PHMAIL 1",
+        "PHMAIL 1\n",
+        "",
+        /* Missing created, no rcpt, a bad rcpt. */
+        "PHMAIL 1\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 5\n\nm",
+        "PHMAIL 1\ncreated 5\nrcpt nobody\n\nm",
+        "PHMAIL 1\ncreated 5\nrcpt a@b\nrcpt a@b, c@d\n\nm",
+        "PHMAIL 1\ncreated 5\nrcpt <a@b>\n\nm",
+        "PHMAIL 1\ncreated 5\nrcpt a@b\r\n\nm",
+        "PHMAIL 1\ncreated 5\nrcpt \n\nm",
+        /* No blank line, or nothing after it. */
+        "PHMAIL 1\ncreated 5\nrcpt a@b\n",
+        "PHMAIL 1\ncreated 5\nrcpt a@b",
+        "PHMAIL 1\ncreated 5\nrcpt a@b\n\n",
+        "PHMAIL 1\ncreated 5\nrcpt a@b\nDate: x",
+        /* A line without a value. */
+        "PHMAIL 1\ncreated\nrcpt a@b\n\nm",
+        /* Bad numbers. */
+        "PHMAIL 1\ncreated abc\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated -1\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated +1\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 12x\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated \nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 1.5\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 99999999999999999999\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 5\nnext x\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 5\nnext -5\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 5\nnext 18446744073709551616\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 5\nattempts x\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 5\nattempts -1\nrcpt a@b\n\nm",
+        "PHMAIL 1\ncreated 5\nattempts 1000001\nrcpt a@b\n\nm",
+        NULL
+    };
+    ph_outbox_item_t item;
+    const char *good = "PHMAIL 1\ncreated 5\nattempts 1000000\n"
+                       "next 9223372036854775807\nrcpt a@b\n\nm";
+    char *nul;
+    apr_size_t i, len;
+
+    ck_assert_ptr_null(ph_outbox_parse(pool, good, strlen(good), &item));
+    ck_assert_uint_eq(item.attempts, 1000000);
+    ck_assert(item.next == APR_INT64_C(9223372036854775807));
+    for (i = 0; bad[i]; i++) {
+        assert_outbox_refused(bad[i], strlen(bad[i]),
+                              apr_psprintf(pool, "bad file #%u",
+                                           (unsigned)i));
+    }
+
+    /* A NUL byte, in the header or in the message. */
+    len = strlen(good);
+    nul = apr_pstrdup(pool, good);
+    nul[len - 1] = '\0';
+    assert_outbox_refused(nul, len, "a NUL in the message");
+    nul = apr_pstrdup(pool, good);
+    nul[12] = '\0';
+    assert_outbox_refused(nul, len, "a NUL in the header");
+}
+END_TEST
+
+START_TEST(outbox_backoff)
+{
+    apr_interval_time_t cap = SEC(3600), prev = 0;
+    unsigned int n;
+
+    ck_assert(ph_outbox_backoff(1, cap) == SEC(5));
+    ck_assert(ph_outbox_backoff(2, cap) == SEC(10));
+    ck_assert(ph_outbox_backoff(3, cap) == SEC(20));
+    ck_assert(ph_outbox_backoff(4, cap) == SEC(40));
+    ck_assert(ph_outbox_backoff(10, cap) == SEC(2560));
+    ck_assert(ph_outbox_backoff(11, cap) == cap);
+    ck_assert(ph_outbox_backoff(1000, cap) == cap);
+    ck_assert(ph_outbox_backoff(1000000, cap) == cap);
+    ck_assert(ph_outbox_backoff(0xFFFFFFFFu, cap) == cap);
+    /* The first retry comes soon; a small cap wins even then. */
+    ck_assert(ph_outbox_backoff(1, cap) <= SEC(10));
+    ck_assert(ph_outbox_backoff(1, SEC(3)) == SEC(3));
+    ck_assert(ph_outbox_backoff(5, SEC(30)) == SEC(30));
+    for (n = 1; n < 100; n++) {
+        apr_interval_time_t w = ph_outbox_backoff(n, cap);
+
+        ck_assert_msg(w >= prev && w <= cap, "backoff(%u) out of order", n);
+        prev = w;
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* ph_snapshot                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Where ph_snapshot.c's header keeps its fields: 8 bytes of magic, then
+ * version, record size and count as 32-bit numbers. */
+#define SNAP_VERSION_AT     8
+#define SNAP_RECSIZE_AT     12
+#define SNAP_COUNT_AT       16
+
+/* Three records: two devices and a free slot between them. */
+static ph_device_t *snap_devices(void)
+{
+    ph_device_t *d = apr_pcalloc(pool, 3 * sizeof(ph_device_t));
+
+    dev_init(&d[0], "kitchen-pi", 300, PH_DEV_DECLARED);
+    dev_beat(&d[0], "t=1000&boot=abc-def&up=42&seq=7", SEC(1000));
+    d[0].reported = PH_STATE_UP;
+    dev_init(&d[2], "garage", 60, 0);
+    dev_beat(&d[2], "", SEC(900));
+    d[2].state = d[2].reported = PH_STATE_DOWN;
+    d[2].since = SEC(961);
+    return d;
+}
+
+/* A copy of @a buf with the 32-bit number at @a at set to @a v. */
+static char *patch32(const char *buf, apr_size_t len, apr_size_t at,
+                     apr_uint32_t v)
+{
+    char *copy = apr_pmemdup(pool, buf, len);
+
+    memcpy(copy + at, &v, sizeof(v));
+    return copy;
+}
+
+static void assert_snapshot_refused(const char *buf, apr_size_t len,
+                                    const char *what)
+{
+    ph_device_t *devs = NULL;
+    apr_uint32_t n = 12345;
+    apr_time_t written = 0;
+    const char *why = ph_snapshot_decode(pool, buf, len, &devs, &n,
+                                         &written);
+
+    ck_assert_msg(why != NULL, "%s should be refused", what);
+    ck_assert_msg(*why && !has_control(why), "%s: reason", what);
+    ck_assert_msg(n == 12345, "%s: the count was set", what);
+}
+
+START_TEST(snapshot_round_trip)
+{
+    ph_device_t *devs = snap_devices(), *back = NULL;
+    apr_uint32_t n = 0;
+    apr_time_t written = 0;
+    apr_size_t len, hlen;
+    const char *buf, *why;
+
+    buf = ph_snapshot_encode(pool, devs, 0, SEC(5), &hlen);
+    ck_assert_uint_gt(hlen, 0);
+    buf = ph_snapshot_encode(pool, devs, 3, SEC(2000) + 7, &len);
+    ck_assert_uint_eq(len, hlen + 3 * sizeof(ph_device_t));
+    ck_assert_mem_eq(buf + hlen, devs, 3 * sizeof(ph_device_t));
+
+    why = ph_snapshot_decode(pool, buf, len, &back, &n, &written);
+    ck_assert_msg(why == NULL, "refused: %s", S(why));
+    ck_assert_uint_eq(n, 3);
+    ck_assert(written == SEC(2000) + 7);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_ptr_ne(back, devs);
+    ck_assert_msg(memcmp(back, devs, 3 * sizeof(ph_device_t)) == 0,
+                  "the records did not come back byte for byte");
+
+    /* No records at all. */
+    buf = ph_snapshot_encode(pool, devs, 0, SEC(5), &len);
+    ck_assert_uint_eq(len, hlen);
+    n = 99;
+    why = ph_snapshot_decode(pool, buf, len, &back, &n, &written);
+    ck_assert_msg(why == NULL, "an empty snapshot refused: %s", S(why));
+    ck_assert_uint_eq(n, 0);
+    ck_assert(written == SEC(5));
+}
+END_TEST
+
+START_TEST(snapshot_decode_refuses)
+{
+    ph_device_t *devs = snap_devices();
+    apr_size_t len, hlen;
+    const char *buf;
+    char *bad;
+
+    buf = ph_snapshot_encode(pool, devs, 0, 0, &hlen);
+    buf = ph_snapshot_encode(pool, devs, 3, SEC(2000), &len);
+
+    /* Too short for a header. */
+    assert_snapshot_refused(buf, 0, "an empty file");
+    assert_snapshot_refused(buf, hlen - 1, "a short header");
+    /* Not ours. */
+    bad = apr_pmemdup(pool, buf, len);
+    bad[0] ^= 0x20;
+    assert_snapshot_refused(bad, len, "bad magic");
+    /* Another layout. */
+    assert_snapshot_refused(patch32(buf, len, SNAP_VERSION_AT,
+                                    PH_DEVICE_VERSION + 1), len,
+                            "a newer version");
+    assert_snapshot_refused(patch32(buf, len, SNAP_VERSION_AT,
+                                    PH_DEVICE_VERSION - 1), len,
+                            "an older version");
+    assert_snapshot_refused(patch32(buf, len, SNAP_RECSIZE_AT,
+                                    (apr_uint32_t)sizeof(ph_device_t) + 8),
+                            len,
+                            "another record size");
+    /* Truncated, or a count that does not match. */
+    assert_snapshot_refused(buf, len - 1, "one byte short");
+    assert_snapshot_refused(buf, len - sizeof(ph_device_t),
+                            "one record short");
+    assert_snapshot_refused(patch32(buf, len, SNAP_COUNT_AT, 4), len,
+                            "a count too high");
+    assert_snapshot_refused(patch32(buf, len, SNAP_COUNT_AT, 2), len,
+                            "a count too low");
+    /* A flipped byte in a record. */
+    bad = apr_pmemdup(pool, buf, len);
+    bad[hlen + sizeof(ph_device_t) + 100] ^= 0x01;
+    assert_snapshot_refused(bad, len, "a flipped byte in a free slot");
+    bad = apr_pmemdup(pool, buf, len);
+    bad[len - 1] ^= 0x80;
+    assert_snapshot_refused(bad, len, "a flipped byte at the end");
+    /* A record with a bad name, checksum and all. */
+    apr_cpystrn(devs[2].name, "bad name", sizeof(devs[2].name));
+    buf = ph_snapshot_encode(pool, devs, 3, SEC(2000), &len);
+    assert_snapshot_refused(buf, len, "a bad device name");
+    apr_cpystrn(devs[2].name, "../x", sizeof(devs[2].name));
+    buf = ph_snapshot_encode(pool, devs, 3, SEC(2000), &len);
+    assert_snapshot_refused(buf, len, "a path as a device name");
+}
+END_TEST
+
+START_TEST(snapshot_freshness)
+{
+    ph_device_t d[4];
+
+    memset(d, 0, sizeof(d));
+    ck_assert(ph_snapshot_freshness(d, 0) == 0);
+    ck_assert(ph_snapshot_freshness(d, 4) == 0);
+
+    apr_cpystrn(d[0].name, "a", sizeof(d[0].name));
+    d[0].last_seen = SEC(100);
+    d[0].since = SEC(50);
+    ck_assert(ph_snapshot_freshness(d, 4) == SEC(100));
+
+    /* A free slot does not count, whatever it holds. */
+    d[1].last_seen = SEC(5000);
+    d[1].since = SEC(6000);
+    ck_assert(ph_snapshot_freshness(d, 4) == SEC(100));
+
+    /* A later state change counts as much as a beat. */
+    apr_cpystrn(d[2].name, "b", sizeof(d[2].name));
+    d[2].last_seen = SEC(10);
+    d[2].since = SEC(300);
+    ck_assert(ph_snapshot_freshness(d, 4) == SEC(300));
+    ck_assert(ph_snapshot_freshness(d, 2) == SEC(100));
+
+    apr_cpystrn(d[3].name, "c", sizeof(d[3].name));
+    d[3].last_seen = SEC(301);
+    ck_assert(ph_snapshot_freshness(d, 4) == SEC(301));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* ph_spool                                                            */
+/* ------------------------------------------------------------------ */
+
+/* A fresh directory for each spool test, inside one for the whole TCase
+ * whose (unchecked) teardown removes it even when a test failed.  Plain
+ * libc: the pool may be gone by then. */
+static char spool_base[64];
+static char spool_dir[96];
+
+static void rm_rf(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *de;
+    char sub[512];
+
+    if (lstat(path, &st) != 0) {
+        return;
+    }
+    if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+        while ((de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+                snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+                rm_rf(sub);
+            }
+        }
+        closedir(d);
+        rmdir(path);
+    }
+    else {
+        unlink(path);
+    }
+}
+
+static void spool_base_setup(void)
+{
+    strcpy(spool_base, "/tmp/ph_test_core.XXXXXX");
+    ck_assert_msg(mkdtemp(spool_base) != NULL, "mkdtemp: %s",
+                  strerror(errno));
+}
+
+static void spool_base_teardown(void)
+{
+    if (spool_base[0]) {
+        rm_rf(spool_base);
+        spool_base[0] = '\0';
+    }
+}
+
+static void spool_setup(void)
+{
+    snprintf(spool_dir, sizeof(spool_dir), "%s/t.XXXXXX", spool_base);
+    ck_assert_msg(mkdtemp(spool_dir) != NULL, "mkdtemp: %s",
+                  strerror(errno));
+}
+
+static void spool_teardown(void)
+{
+    if (spool_dir[0]) {
+        rm_rf(spool_dir);
+        spool_dir[0] = '\0';
+    }
+}
+
+static const char *in_spool(const char *name)
+{
+    return apr_pstrcat(pool, spool_dir, "/", name, NULL);
+}
+
+/* The file's bytes, read with stdio; NULL if it cannot be opened. */
+static char *slurp(const char *path, apr_size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    buf = apr_palloc(pool, 4096);
+    *len = fread(buf, 1, 4096, f);
+    fclose(f);
+    return buf;
+}
+
+/* The names in @a dir that start with @a prefix, one string. */
+static const char *names_with(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    const char *out = "";
+
+    ck_assert_ptr_nonnull(d);
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+            out = apr_pstrcat(pool, out, " ", de->d_name, NULL);
+        }
+    }
+    closedir(d);
+    return out;
+}
+
+/* How many entries @a dir holds, "." and ".." aside. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((de = readdir(d)) != NULL) {
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    }
+    closedir(d);
+    return n;
+}
+
+static void touch(const char *path)
+{
+    FILE *f = fopen(path, "w");
+
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    fclose(f);
+}
+
+START_TEST(spool_write_and_read)
+{
+    static const char data[] = "PHMAIL 1\r\nbinary \0 and \xff bytes\n";
+    apr_size_t len = 0;
+    char *got = NULL;
+    struct stat st;
+
+    ck_assert_int_eq(ph_spool_write(pool, spool_dir, "a.mail", data,
+                                    sizeof(data)), APR_SUCCESS);
+    got = slurp(in_spool("a.mail"), &len);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(len, sizeof(data));
+    ck_assert_mem_eq(got, data, sizeof(data));
+    ck_assert_str_eq(names_with(spool_dir, ".tmp-"), "");
+    ck_assert_str_eq(names_with(spool_dir, "a"), " a.mail");
+    ck_assert_int_eq(count_entries(spool_dir), 1);
+
+    ck_assert_int_eq(ph_spool_read(pool, in_spool("a.mail"), &got, &len,
+                                   1024), APR_SUCCESS);
+    ck_assert_uint_eq(len, sizeof(data));
+    ck_assert_mem_eq(got, data, sizeof(data));
+    ck_assert_int_eq(got[len], '\0');
+
+    /* Overwriting replaces the whole file, even with less. */
+    ck_assert_int_eq(ph_spool_write(pool, spool_dir, "a.mail", "new", 3),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ph_spool_read(pool, in_spool("a.mail"), &got, &len,
+                                   1024), APR_SUCCESS);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_str_eq(got, "new");
+    ck_assert_str_eq(names_with(spool_dir, ".tmp-"), "");
+
+    /* A longer temporary file left by a crash is not part of the next. */
+    ck_assert_int_eq(ph_spool_write(pool, spool_dir, ".tmp-a.mail",
+                                    "stale and longer", 16), APR_SUCCESS);
+    ck_assert_int_eq(ph_spool_write(pool, spool_dir, "a.mail", "new", 3),
+                     APR_SUCCESS);
+    got = slurp(in_spool("a.mail"), &len);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_mem_eq(got, "new", 3);
+    ck_assert_str_eq(names_with(spool_dir, ".tmp-"), "");
+
+    /* An empty file. */
+    ck_assert_int_eq(ph_spool_write(pool, spool_dir, "empty", "", 0),
+                     APR_SUCCESS);
+    ck_assert_int_eq(stat(in_spool("empty"), &st), 0);
+    ck_assert_int_eq((int)st.st_size, 0);
+    got = NULL;
+    len = 99;
+    ck_assert_int_eq(ph_spool_read(pool, in_spool("empty"), &got, &len, 10),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_str_eq(got, "");
+
+    /* At most max bytes. */
+    ck_assert_int_eq(ph_spool_read(pool, in_spool("a.mail"), &got, &len, 3),
+                     APR_SUCCESS);
+    ck_assert_int_ne(ph_spool_read(pool, in_spool("a.mail"), &got, &len, 2),
+                     APR_SUCCESS);
+    ck_assert_int_ne(ph_spool_read(pool, in_spool("a.mail"), &got, &len, 0),
+                     APR_SUCCESS);
+
+    /* Missing files and directories. */
+    ck_assert(APR_STATUS_IS_ENOENT(ph_spool_read(pool, in_spool("nope"),
+                                                 &got, &len, 1024)));
+    ck_assert_int_ne(ph_spool_write(pool, in_spool("no-dir"), "a.mail", "x",
+                                    1), APR_SUCCESS);
+    ck_assert_str_eq(names_with(spool_dir, ".tmp-"), "");
+}
+END_TEST
+
+START_TEST(spool_list_sorted_by_suffix)
+{
+    static const char *const want[] = { "a.mail", "b.mail", "c.mail" };
+    static const char *const write[] = {
+        "c.mail", "a.mail", "notes.txt", "b.mail", ".hidden.mail",
+        "a.mail.txt", "a.mailx", NULL
+    };
+    apr_array_header_t *names = NULL;
+    apr_size_t i;
+
+    ck_assert_int_eq(ph_spool_list(pool, spool_dir, PH_OUTBOX_SUFFIX,
+                                   &names), APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 0);
+
+    for (i = 0; write[i]; i++) {
+        ck_assert_int_eq(ph_spool_write(pool, spool_dir, write[i], "x", 1),
+                         APR_SUCCESS);
+    }
+    /* A writer that died before its rename, and odd names. */
+    touch(in_spool(".tmp-d.mail"));
+    touch(in_spool(".mail"));
+    touch(in_spool("mail"));
+    ck_assert_int_eq(mkdir(in_spool("sub"), 0700), 0);
+
+    ck_assert_int_eq(ph_spool_list(pool, spool_dir, PH_OUTBOX_SUFFIX,
+                                   &names), APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, (int)NELTS(want));
+    for (i = 0; i < NELTS(want); i++) {
+        ck_assert_str_eq(APR_ARRAY_IDX(names, i, const char *), want[i]);
+    }
+
+    ck_assert_int_eq(ph_spool_list(pool, spool_dir, ".txt", &names),
+                     APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(names, 0, const char *), "a.mail.txt");
+    ck_assert_str_eq(APR_ARRAY_IDX(names, 1, const char *), "notes.txt");
+
+    ck_assert_int_ne(ph_spool_list(pool, in_spool("nope"), ".mail", &names),
+                     APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(spool_move_and_remove)
+{
+    const char *from = in_spool("queue"), *to = in_spool("sent");
+    apr_array_header_t *names;
+    char *got;
+    apr_size_t len;
+
+    ck_assert_int_eq(mkdir(from, 0700), 0);
+    ck_assert_int_eq(mkdir(to, 0700), 0);
+    ck_assert_int_eq(ph_spool_write(pool, from, "x.mail", "payload", 7),
+                     APR_SUCCESS);
+    ck_assert_int_eq(ph_spool_write(pool, from, "y.mail", "other", 5),
+                     APR_SUCCESS);
+
+    ck_assert_int_eq(ph_spool_move(pool, from, to, "x.mail"), APR_SUCCESS);
+    ck_assert(APR_STATUS_IS_ENOENT(ph_spool_read(pool, apr_pstrcat(pool,
+                                   from, "/x.mail", NULL), &got, &len, 64)));
+    ck_assert_int_eq(ph_spool_read(pool, apr_pstrcat(pool, to, "/x.mail",
+                                                     NULL), &got, &len, 64),
+                     APR_SUCCESS);
+    ck_assert_str_eq(got, "payload");
+    ck_assert_int_eq(ph_spool_list(pool, from, ".mail", &names),
+                     APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(names, 0, const char *), "y.mail");
+    ck_assert_int_ne(ph_spool_move(pool, from, to, "x.mail"), APR_SUCCESS);
+
+    ck_assert_int_eq(ph_spool_remove(pool, to, "x.mail"), APR_SUCCESS);
+    ck_assert(APR_STATUS_IS_ENOENT(ph_spool_read(pool, apr_pstrcat(pool,
+                                   to, "/x.mail", NULL), &got, &len, 64)));
+    ck_assert_int_ne(ph_spool_remove(pool, to, "x.mail"), APR_SUCCESS);
+    ck_assert_int_eq(ph_spool_list(pool, to, ".mail", &names), APR_SUCCESS);
+    ck_assert_int_eq(names->nelts, 0);
+    /* The other file is untouched. */
+    ck_assert_int_eq(ph_spool_read(pool, apr_pstrcat(pool, from, "/y.mail",
+                                                     NULL), &got, &len, 64),
+                     APR_SUCCESS);
+    ck_assert_str_eq(got, "other");
 }
 END_TEST
 
@@ -1435,6 +3348,49 @@ static Suite *core_suite(void)
     tcase_add_test(tc, device_later_beat);
     tcase_add_test(tc, device_skew_is_client_minus_server);
     tcase_add_test(tc, device_user_agent_is_sanitised_and_truncated);
+
+    tc = tcase(s, "fsm");
+    tcase_add_test(tc, fsm_up_goes_down_strictly_past_deadline);
+    tcase_add_test(tc, fsm_startup_grace_holds_overdue_devices);
+    tcase_add_test(tc, fsm_declared_device_never_heard_from);
+    tcase_add_test(tc, fsm_beat_brings_a_down_device_back_up);
+    tcase_add_test(tc, fsm_first_beat_reported_only_when_asked);
+
+    tc = tcase(s, "event");
+    tcase_add_test(tc, event_from_device_copies_the_facts);
+    tcase_add_test(tc, event_format_parse_round_trip);
+    tcase_add_test(tc, event_parse_refuses_bad_lines);
+    tcase_add_test(tc, event_json_and_word);
+
+    tc = tcase(s, "mail");
+    tcase_add_test(tc, mail_single_down_event);
+    tcase_add_test(tc, mail_down_never_heard_from);
+    tcase_add_test(tc, mail_up_after_never_heard_from);
+    tcase_add_test(tc, mail_date_has_a_numeric_zone);
+    tcase_add_test(tc, mail_single_up_event);
+    tcase_add_test(tc, mail_digest_of_three);
+    tcase_add_test(tc, mail_utf8_subject_is_encoded);
+    tcase_add_test(tc, mail_long_utf8_subject_is_split_and_folded);
+    tcase_add_test(tc, mail_to_is_folded);
+    tcase_add_test(tc, mail_duration);
+
+    tc = tcase(s, "outbox");
+    tcase_add_test(tc, outbox_format_parse_round_trip);
+    tcase_add_test(tc, outbox_subject_and_error_are_one_line);
+    tcase_add_test(tc, outbox_parse_refuses);
+    tcase_add_test(tc, outbox_backoff);
+
+    tc = tcase(s, "snapshot");
+    tcase_add_test(tc, snapshot_round_trip);
+    tcase_add_test(tc, snapshot_decode_refuses);
+    tcase_add_test(tc, snapshot_freshness);
+
+    tc = tcase(s, "spool");
+    tcase_add_unchecked_fixture(tc, spool_base_setup, spool_base_teardown);
+    tcase_add_checked_fixture(tc, spool_setup, spool_teardown);
+    tcase_add_test(tc, spool_write_and_read);
+    tcase_add_test(tc, spool_list_sorted_by_suffix);
+    tcase_add_test(tc, spool_move_and_remove);
 
     return s;
 }
