@@ -252,6 +252,27 @@ EOC
     $h->stop;
 }
 
+# --- A slow SMTP server delays neither detection nor beats -----------------
+{
+    my $smtp = start_smtp(name => 'slow', delay => 12);
+    my $h = server('slow', $smtp->port);
+    my $b = $h->base;
+    beat('/raspberrypiPhoneHome/first-pi', base => $b);
+    ok poll_until(20, sub { state_of($h, 'first-pi') eq 'down' }), 'a device goes down';
+    # Its mail is now stuck in a 12 s DATA; meanwhile:
+    sleep 1;
+    my $t0 = time;
+    my $r = beat('/raspberrypiPhoneHome/second-pi', base => $b);
+    ok $r->code == 200 && time - $t0 < 2, 'beats are answered at once';
+    ok poll_until(20, sub { state_of($h, 'second-pi') eq 'down' }), 'another device goes down';
+    ok time - $t0 < 5, sprintf('on time (%.1f s after its beat, MaxAge 2)', time - $t0);
+    like events_log($h), qr/"event":"down","device":"second-pi"/, 'and is logged at once';
+    my @m = $smtp->wait_mails(2, 60);
+    is scalar @m, 2, 'both mails arrive in the end';
+    $h->stop;
+    $smtp->stop;
+}
+
 # --- STARTTLS Required never sends in the clear; AUTH; first beat -----------
 {
     my $smtp = start_smtp(name => 'tls');

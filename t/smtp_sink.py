@@ -9,6 +9,8 @@ python3-aiosmtpd; another python3 on PATH may not have it).
     --auth USER:PASS    require AUTH PLAIN or LOGIN with these credentials
                         (offered without TLS); MAIL/RCPT/DATA before it get 530
     --fail-first N      answer the first N messages (after their DATA) with 451
+    --delay S           wait S seconds before answering each DATA (a slow
+                        mail server)
     --pidfile FILE      written once the server is listening
 
 Each .eml file holds a line "X-Sink-Mail-From: <addr>", one line
@@ -42,9 +44,10 @@ EML = re.compile(r"^(\d{6,})\.eml$")
 
 
 class Sink:
-    def __init__(self, directory, fail_first):
+    def __init__(self, directory, fail_first, delay=0.0):
         self.dir = directory
         self.fail_left = fail_first
+        self.delay = delay
         self.tmp_n = 0
         self.count = 0
         for name in os.listdir(directory):
@@ -53,6 +56,8 @@ class Sink:
                 self.count = max(self.count, int(m.group(1)))
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay > 0:
+            await asyncio.sleep(self.delay)
         if self.fail_left > 0:
             self.fail_left -= 1
             return "451 4.3.0 Temporary failure (smtp_sink --fail-first)"
@@ -101,6 +106,7 @@ def parse_args(argv):
     p.add_argument("--dir", required=True)
     p.add_argument("--auth", metavar="USER:PASSWORD")
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
+    p.add_argument("--delay", type=float, default=0.0, metavar="S")
     p.add_argument("--pidfile")
     a = p.parse_args(argv)
     if a.auth is not None and ":" not in a.auth:
@@ -114,7 +120,7 @@ async def serve(a):
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    handler = Sink(a.dir, a.fail_first)
+    handler = Sink(a.dir, a.fail_first, a.delay)
     kw = dict(hostname="smtp-sink.localhost", ident="smtp_sink (aiosmtpd)")
     if a.auth is not None:
         user, password = a.auth.split(":", 1)

@@ -40,7 +40,7 @@ sub _free_port {
     return $port;
 }
 
-# start_smtp(auth => 'user:pw', fail_first => N, name => 'label')
+# start_smtp(auth => 'user:pw', fail_first => N, delay => S, name => 'label')
 # Dies if the sink does not come up.
 sub start_smtp {
     my (%o) = @_;
@@ -55,6 +55,7 @@ sub start_smtp {
         logfile    => "$dir.log",
         auth       => $o{auth},
         fail_first => $o{fail_first},
+        delay      => $o{delay},
         owner      => $$,
     }, 'PhSmtp::Server';
     # free_port() then bind is racy: on a lost race, try another port.
@@ -192,6 +193,7 @@ sub start {
                '--pidfile', $self->{pidfile});
     push @cmd, '--auth', $self->{auth} if defined $self->{auth};
     push @cmd, '--fail-first', $self->{fail_first} if $self->{fail_first};
+    push @cmd, '--delay', $self->{delay} if $self->{delay};
     my $pid = fork;
     die "fork: $!" unless defined $pid;
     if (!$pid) {
