@@ -35,6 +35,7 @@
 #include "mod_phonehome.h"
 #include "ph_beat.h"
 #include "ph_name.h"
+#include "ph_sig.h"
 #include "ph_spool.h"
 #include "ph_text.h"
 
@@ -149,6 +150,27 @@ static const char *ph_set_notify_first(cmd_parms *cmd, void *d, int flag)
     return NULL;
 }
 
+/* Keys are read with the configuration, as root, so that a key file may be
+ * readable by root alone.  No message ever shows the key. */
+static const char *ph_load_key(apr_pool_t *p, ph_devconf_t *dc)
+{
+    const char *path = ap_server_root_relative(p, dc->key_file);
+    char *buf, err[120];
+    apr_size_t len;
+    apr_status_t rv;
+
+    if (path == NULL) {
+        return "not a path";
+    }
+    rv = ph_spool_read(p, path, &buf, &len, 8192);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "cannot read the key file (%s)",
+                            apr_strerror(rv, err, sizeof(err)));
+    }
+    dc->key_file = path;
+    return ph_sig_key_parse(p, buf, len, &dc->key, &dc->keylen);
+}
+
 static const char *ph_set_device(cmd_parms *cmd, void *d, const char *raw)
 {
     ph_server_conf_t *c = ph_sconf(cmd);
@@ -184,6 +206,10 @@ static const char *ph_set_device(cmd_parms *cmd, void *d, const char *raw)
             return ph_bad(cmd, apr_psprintf(cmd->pool, "device '%s': %s",
                                             dc->name, why));
         }
+    }
+    if (dc->key_file && (why = ph_load_key(cmd->pool, dc)) != NULL) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "device '%s': Key=%s: %s",
+                                        dc->name, dc->key_file, why));
     }
     apr_hash_set(c->device_index, dc->name, APR_HASH_KEY_STRING, dc);
     return NULL;
@@ -790,6 +816,7 @@ static const char *ph_path_device(request_rec *r)
 static int ph_beat_handler(request_rec *r)
 {
     ph_server_conf_t *c = ph_shared.conf;
+    const ph_devconf_t *dc;
     ph_beat_t beat;
     const char *why, *path_device = NULL, *name;
     apr_time_t now = r->request_time;
@@ -832,6 +859,18 @@ static int ph_beat_handler(request_rec *r)
     if ((why = ph_name_check(name)) != NULL) {
         return ph_refuse(r, HTTP_BAD_REQUEST, why);
     }
+    dc = apr_hash_get(c->device_index, name, APR_HASH_KEY_STRING);
+    if (dc && dc->key) {
+        if (!(beat.seen & PH_BEAT_SIG) || !(beat.seen & PH_BEAT_SEQ)) {
+            apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                           "PhoneHome-HMAC-SHA256");
+            return ph_refuse(r, HTTP_UNAUTHORIZED, "unsigned beat: this "
+                             "device's beats must be signed (seq= and sig=)");
+        }
+        if (!ph_sig_verify(r->pool, dc->key, dc->keylen, name, &beat)) {
+            return ph_refuse(r, HTTP_FORBIDDEN, "bad signature");
+        }
+    }
 
     if (ph_lock(r) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -865,6 +904,15 @@ static int ph_beat_handler(request_rec *r)
     }
     else {
         d = ph_slot(NULL, (apr_uint32_t)found);
+    }
+    /* A signed beat is accepted once: its seq must pass the last one. */
+    if (dc && dc->key && beat.seq <= d->seq) {
+        apr_uint64_t last = d->seq;
+
+        ph_unlock();
+        return ph_refuse(r, HTTP_CONFLICT, apr_psprintf(r->pool,
+                         "replayed or old beat: seq %" APR_UINT64_T_FMT
+                         " is not above %" APR_UINT64_T_FMT, beat.seq, last));
     }
     ph_device_record_beat(d, &beat, now, r->useragent_ip,
                           apr_table_get(r->headers_in, "User-Agent"));

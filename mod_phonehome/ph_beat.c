@@ -146,6 +146,7 @@ static const char *ph_beat_key(ph_beat_t *b, const char *key, char *val,
         }
         b->seen |= PH_BEAT_T;
         b->t = (apr_int64_t)u;
+        b->t_raw = val;
     }
     else if (strcmp(key, "boot") == 0) {
         if (b->seen & PH_BEAT_BOOT) {
@@ -161,6 +162,7 @@ static const char *ph_beat_key(ph_beat_t *b, const char *key, char *val,
         if (b->seen & PH_BEAT_UP) {
             return "parameter 'up' is repeated";
         }
+        b->up_raw = apr_pstrdup(p, val);    /* parsing cuts the fraction */
         if (!ph_parse_uptime(val, &b->up)) {
             return "parameter 'up' must be an uptime in seconds";
         }
@@ -175,6 +177,7 @@ static const char *ph_beat_key(ph_beat_t *b, const char *key, char *val,
         }
         b->seen |= PH_BEAT_SEQ;
         b->seq = u;
+        b->seq_raw = val;
     }
     else if (strcmp(key, "sig") == 0) {
         if (b->seen & PH_BEAT_SIG) {

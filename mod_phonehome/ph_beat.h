@@ -43,6 +43,9 @@ typedef struct ph_beat_t {
     apr_int64_t   up;               /* uptime, whole seconds */
     apr_uint64_t  seq;
     const char   *sig;              /* checked by the signature code */
+    const char   *t_raw;            /* t, up and seq exactly as sent, */
+    const char   *up_raw;           /* which is what a signature covers */
+    const char   *seq_raw;
 } ph_beat_t;
 
 /**

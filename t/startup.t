@@ -16,10 +16,18 @@ sub refused {
     like $out, $pattern, "$what: the message names it" or diag $out;
 }
 
-my ($status, $out) = config_test('startup-good', $load . <<'EOC');
-PhoneHomeMailFrom  pialert@example.com
-PhoneHomeMailTo    me@example.com 9085551234@vtext.com
-PhoneHomeDevice kitchen-pi MaxAge=60 Name="Kitchen Pi" MailTo=a@example.com,b@example.com Key=/etc/phonehome/kitchen.key
+my $keyfile = PhTest::t_dir() . '/private/startup.key';
+{
+    require File::Path;
+    File::Path::make_path(PhTest::t_dir() . '/private');
+    open my $fh, '>', $keyfile or die "$keyfile: $!";
+    print $fh 'ab' x 32, "\n";
+    close $fh;
+}
+my ($status, $out) = config_test('startup-good', $load . <<"EOC");
+PhoneHomeMailFrom  pialert\@example.com
+PhoneHomeMailTo    me\@example.com 9085551234\@vtext.com
+PhoneHomeDevice kitchen-pi MaxAge=60 Name="Kitchen Pi" MailTo=a\@example.com,b\@example.com Key=$keyfile
 PhoneHomeSMTPServer [::1]:2525
 PhoneHomeSMTPStartTLS Required
 PhoneHomeStartupGrace 0
