@@ -200,14 +200,19 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     }
     /* The transitions are on disk before anyone is told of them. */
     {
-        const char *batch = "";
+        apr_array_header_t *lines = apr_array_make(p, events->nelts + 1,
+                                                   sizeof(const char *));
+        const char *batch;
         apr_status_t rv;
 
+        /* One join, not one concatenation per event: a storm can hold
+         * every device in the table. */
         for (i = 0; i < events->nelts; i++) {
-            batch = apr_pstrcat(p, batch, ph_event_format(p,
-                                &APR_ARRAY_IDX(events, i, ph_event_t)), "\n",
-                                NULL);
+            APR_ARRAY_PUSH(lines, const char *) = ph_event_format(p,
+                &APR_ARRAY_IDX(events, i, ph_event_t));
         }
+        APR_ARRAY_PUSH(lines, const char *) = "";
+        batch = apr_array_pstrcat(p, lines, '\n');
         rv = ph_spool_write(p, apr_pstrcat(p, c->state_dir, "/",
                                            PH_DIR_QUEUE, NULL),
                             apr_psprintf(p, "%" APR_TIME_T_FMT "-%"
