@@ -24,7 +24,8 @@ httpd=/usr/sbin/apache2
 [ -x "$httpd" ] || httpd=$(command -v httpd || echo /usr/sbin/apache2)
 
 stop_demo() {
-    for f in "$run/logs/httpd.pid" "$run/smtp.pid" "$run/beater.pid"; do
+    for f in "$run/logs/httpd.pid" "$run/smtp.pid" "$run/beater.pid" \
+             "$run/client-garage.pid" "$run/client-kitchen.pid"; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null && rm -f "$f"
     done
     return 0
@@ -100,12 +101,17 @@ PhoneHomeMaxAge 15
 PhoneHomeStartupGrace 5
 PhoneHomeDigestWindow 2
 PhoneHomeSMTPServer 127.0.0.1:$smtp_port
-PhoneHomeDevice kitchen-pi Name="Kitchen Pi" MaxAge=10
+PhoneHomeDevice kitchen-pi Name="Kitchen Pi" MaxAge=10 Key=$run/kitchen.key
+PhoneHomeDevice garage-pi MaxAge=10
 <Location /server-status>
     SetHandler server-status
     Require local
 </Location>
 CONF
+# kitchen-pi signs its beats: the same key on the "Pi" and the server.
+[ -s "$run/kitchen.key" ] || openssl rand -hex 32 > "$run/kitchen.key"
+chmod 600 "$run/kitchen.key"
+
 # "modules/" in the minimal configuration is relative to ServerRoot.
 ln -sfn "$modules" "$run/modules"
 
@@ -125,9 +131,20 @@ done
     done
 ) &
 echo $! > "$run/beater.pid"
-# And the client, once, as a second device that then goes quiet: watch it
-# go down, then bring it back with the command printed below.
-"$top/pi-client/phonehome" --device kitchen-pi "http://127.0.0.1:$port/raspberrypiPhoneHome"
+# Two Pis running the client as a daemon, beating every 5 seconds;
+# kitchen-pi signs its beats, and stops after 30 seconds (a power cut).
+url="http://127.0.0.1:$port/raspberrypiPhoneHome"
+"$top/pi-client/phonehome" --interval 5 --device garage-pi \
+    --state-file "$run/seq-garage" -q "$url" &
+echo $! > "$run/client-garage.pid"
+(
+    "$top/pi-client/phonehome" --interval 5 --device kitchen-pi \
+        --key-file "$run/kitchen.key" --state-file "$run/seq-kitchen" -q "$url" &
+    echo $! > "$run/client-kitchen.pid"
+    sleep 30
+    kill "$(cat "$run/client-kitchen.pid")" 2>/dev/null
+    rm -f "$run/client-kitchen.pid"
+) &
 
 cat <<MSG
 
@@ -136,7 +153,11 @@ mod_phonehome demo is running (httpd pid $(cat "$run/logs/httpd.pid")).
   Server status: http://127.0.0.1:$port/server-status
   Send a beat:   curl "http://127.0.0.1:$port/raspberrypiPhoneHome?\$(date +%s)"
                  pi-client/phonehome --device NAME http://127.0.0.1:$port/raspberrypiPhoneHome
-  Bring kitchen-pi back: pi-client/phonehome --device kitchen-pi http://127.0.0.1:$port/raspberrypiPhoneHome
+  Devices:       raspberrypi (the seed's curl line), garage-pi and kitchen-pi (the
+                 client, every 5 s); kitchen-pi signs its beats and stops after 30 s
+  Bring kitchen-pi back:
+                 pi-client/phonehome --device kitchen-pi --key-file $run/kitchen.key \\
+                     --state-file $run/seq-kitchen $url
   Alert mail:    $run/mail/ (a local SMTP server on 127.0.0.1:$smtp_port)
   Logs:          $run/logs/error_log, $run/state/events.log
   Stop:          ./demo.sh stop
@@ -144,16 +165,18 @@ MSG
 
 [ "$watch" = 1 ] || exit 0
 echo
-echo "Watching for alert mail (kitchen-pi goes down about 15 s from now); Ctrl-C stops watching."
-seen=0
+echo "Watching for alert mail (kitchen-pi goes down about 40 s from now); Ctrl-C stops watching."
+# Only mail that arrives from now on (demo-run/ keeps earlier runs' mail).
+seen=$(ls "$run/mail" | sed -n 's/^0*\([0-9][0-9]*\)\.eml$/\1/p' | sort -n | tail -n 1)
+seen=${seen:-0}
 trap 'echo; echo "The demo is still running: ./demo.sh stop"; exit 0' INT
 while :; do
     for f in "$run"/mail/*.eml; do
         [ -e "$f" ] || continue
-        n=$(basename "$f" .eml)
-        [ "$n" -le "$seen" ] 2>/dev/null && continue
+        n=$(basename "$f" .eml | sed 's/^0*//')
+        [ "${n:-0}" -le "$seen" ] 2>/dev/null && continue
         seen=$n
-        echo "---- mail $n: $(grep -m1 '^Subject:' "$f")"
+        echo "---- mail $n: $(grep -m1 '^Subject:' "$f" | tr -d '\r')"
         sed -e '1,/^\r\{0,1\}$/d' -e 's/\r$//' "$f" | sed -n '1,6p'
     done
     sleep 1
