@@ -81,6 +81,11 @@ static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
     c->state_dir = PH_STATE_DIR;
     c->digest_window = 10;
     c->retry_period = 3 * 86400;
+    /* No honest client beats 30 times a minute; retries fit easily. */
+    c->beat_rate.n = 30;
+    c->beat_rate.period = apr_time_from_sec(60);
+    c->register_rate.n = 20;
+    c->register_rate.period = apr_time_from_sec(60);
     return c;
 }
 
@@ -322,6 +327,36 @@ static const char *ph_set_retry_period(cmd_parms *cmd, void *d,
                                        &ph_sconf(cmd)->retry_period));
 }
 
+/* "n seconds", or Off */
+static const char *ph_set_rate(cmd_parms *cmd, void *d, const char *n,
+                               const char *secs)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+    ph_rate_t *r = cmd->info == (void *)1 ? &c->register_rate : &c->beat_rate;
+    apr_uint32_t count, period;
+    const char *why;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if (secs == NULL && strcasecmp(n, "Off") == 0) {
+        r->n = 0;
+        return NULL;
+    }
+    if (secs == NULL) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "'%s' needs a number and "
+                                        "seconds, as in \"30 60\", or Off",
+                                        ph_text_oneline(cmd->pool, n)));
+    }
+    if ((why = ph_conf_seconds(cmd->pool, n, 1, 1000000, &count)) != NULL
+        || (why = ph_conf_seconds(cmd->pool, secs, 1, 86400, &period))
+           != NULL) {
+        return ph_bad(cmd, why);
+    }
+    r->n = count;
+    r->period = apr_time_from_sec(period);
+    return NULL;
+}
+
 static const char *ph_set_digest_window(cmd_parms *cmd, void *d,
                                         const char *arg)
 {
@@ -367,6 +402,12 @@ static const command_rec ph_cmds[] = {
     AP_INIT_TAKE1("PhoneHomeRetryPeriod", ph_set_retry_period, NULL,
         RSRC_CONF, "Seconds an undelivered alert is retried before it is "
         "kept as dead (default 259200, three days)"),
+    AP_INIT_TAKE12("PhoneHomeRateLimit", ph_set_rate, NULL, RSRC_CONF,
+        "At most n beats from one device in any period: n seconds, or Off "
+        "(default 30 60)"),
+    AP_INIT_TAKE12("PhoneHomeRegisterLimit", ph_set_rate, (void *)1,
+        RSRC_CONF, "At most n new device names from one client address in "
+        "any period: n seconds, or Off (default 20 60)"),
     AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
         RSRC_CONF, "On: mail when a device is first heard from "
         "(default Off)"),
@@ -643,7 +684,8 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                             AP_SLOTMEM_TYPE_PERSIST, pconf);
     if (rv == APR_SUCCESS) {
         rv = ph_storage->create(&ph_index_mem, PH_SLOTMEM_INDEX,
-                                ph_table_index_size(c->max_devices), 1, 0,
+                                ph_table_index_size(c->max_devices)
+                                + sizeof(ph_rate_ip_t) * PH_RATE_IPS, 1, 0,
                                 pconf);
     }
     if (rv == APR_SUCCESS) {
@@ -672,6 +714,8 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* A new segment each generation, restored from the persisted copy:
      * the index is derived, so it is built here, before any child runs. */
     ph_table_rebuild(&ph_shared.table, index, c->max_devices);
+    ph_shared.rate_ips = (ph_rate_ip_t *)((char *)index
+                                          + ph_table_index_size(c->max_devices));
     ph_shared.table.hdr->started = retained->started;
     ph_apply_conf(c, retained->started);
 
@@ -734,6 +778,16 @@ static int ph_refuse(request_rec *r, int status, const char *line)
         r->connection->keepalive = AP_CONN_CLOSE;
     }
     return ph_answer(r, status, line);
+}
+
+/* 429 at once, never a tarpit: the client learns when to come back. */
+static int ph_too_many(request_rec *r, apr_interval_time_t wait,
+                       const char *why)
+{
+    apr_table_setn(r->headers_out, "Retry-After", apr_psprintf(r->pool,
+                   "%" APR_TIME_T_FMT, (wait + APR_USEC_PER_SEC - 1)
+                                       / APR_USEC_PER_SEC));
+    return ph_refuse(r, HTTP_TOO_MANY_REQUESTS, why);
 }
 
 /* Read a form body of at most PH_BODY_MAX bytes.  Returns 0 and the body,
@@ -820,6 +874,7 @@ static int ph_beat_handler(request_rec *r)
     ph_beat_t beat;
     const char *why, *path_device = NULL, *name;
     apr_time_t now = r->request_time;
+    apr_interval_time_t wait;
     apr_uint64_t beats;
     apr_uint32_t id;
     ph_device_t *d;
@@ -884,6 +939,16 @@ static int ph_beat_handler(request_rec *r)
             return ph_refuse(r, HTTP_NOT_FOUND, "unknown device: declare it "
                              "with PhoneHomeDevice");
         }
+        wait = ph_rate_take(ph_rate_ip_bucket(ph_shared.rate_ips,
+                                              r->useragent_ip),
+                            &c->register_rate, now);
+        if (wait) {
+            ph_unlock();
+            return ph_too_many(r, wait, apr_psprintf(r->pool, "too many new "
+                               "devices from this address: at most %u in %"
+                               APR_TIME_T_FMT " s", c->register_rate.n,
+                               apr_time_sec(c->register_rate.period)));
+        }
         rv = ph_table_add(&ph_shared.table, name, &id);
         if (rv == APR_ENOSPC) {
             apr_uint64_t refused = ++ph_shared.table.hdr->refused_full;
@@ -913,6 +978,13 @@ static int ph_beat_handler(request_rec *r)
         return ph_refuse(r, HTTP_CONFLICT, apr_psprintf(r->pool,
                          "replayed or old beat: seq %" APR_UINT64_T_FMT
                          " is not above %" APR_UINT64_T_FMT, beat.seq, last));
+    }
+    if ((wait = ph_rate_take(&d->rate, &c->beat_rate, now)) != 0) {
+        ph_unlock();
+        return ph_too_many(r, wait, apr_psprintf(r->pool, "too many beats "
+                           "from this device: at most %u in %" APR_TIME_T_FMT
+                           " s", c->beat_rate.n,
+                           apr_time_sec(c->beat_rate.period)));
     }
     ph_device_record_beat(d, &beat, now, r->useragent_ip,
                           apr_table_get(r->headers_in, "User-Agent"));

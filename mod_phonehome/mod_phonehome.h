@@ -18,9 +18,11 @@
 #include "http_config.h"
 #include "apr_global_mutex.h"
 #include "apr_hash.h"
+#include "mod_watchdog.h"
 
 #include "ph_conf.h"
 #include "ph_device.h"
+#include "ph_rate.h"
 #include "ph_table.h"
 
 #define PH_VERSION          "0.1.0"
@@ -52,6 +54,8 @@ typedef struct ph_server_conf_t {
     apr_uint32_t        digest_window;
     apr_uint32_t        retry_period;       /* seconds before a mail is dead */
     int                 notify_first_beat;
+    ph_rate_t           beat_rate;          /* PhoneHomeRateLimit */
+    ph_rate_t           register_rate;      /* PhoneHomeRegisterLimit */
 } ph_server_conf_t;
 
 /* Subdirectories of PhoneHomeStateDir. */
@@ -65,6 +69,7 @@ typedef struct ph_shared_t {
     ph_table_t          table;
     apr_global_mutex_t *mutex;
     ph_server_conf_t   *conf;               /* the main server's */
+    ph_rate_ip_t       *rate_ips;           /* new names per client address */
 } ph_shared_t;
 
 extern module AP_MODULE_DECLARE_DATA phonehome_module;
@@ -88,6 +93,11 @@ const apr_array_header_t *ph_recipients(const ph_server_conf_t *conf,
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
 
 /* mod_phonehome_watchdog.c: detection and snapshots */
+/** Register @a callback on a singleton child watchdog named @a name. */
+apr_status_t ph_watchdog_singleton(apr_pool_t *pconf, server_rec *s,
+                                   const char *name,
+                                   apr_interval_time_t interval,
+                                   ap_watchdog_callback_fn_t *callback);
 apr_status_t ph_watchdog_register(apr_pool_t *pconf, server_rec *s);
 apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
                                  apr_uint32_t nslots);

@@ -431,19 +431,6 @@ static apr_status_t ph_mail_callback(int state, void *data, apr_pool_t *pool)
 
 apr_status_t ph_mail_register(apr_pool_t *pconf, server_rec *s)
 {
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
-    ap_watchdog_t *w;
-    apr_status_t rv;
-
-    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
-        return APR_ENOTIMPL;
-    }
-    rv = get_instance(&w, PH_WATCHDOG_MAIL, 0, 1, pconf);
-    if (rv == APR_SUCCESS) {
-        rv = register_callback(w, PH_MAIL_TICK, s, ph_mail_callback);
-    }
-    return rv;
+    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_MAIL, PH_MAIL_TICK,
+                                 ph_mail_callback);
 }

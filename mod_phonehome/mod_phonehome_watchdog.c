@@ -271,7 +271,10 @@ static apr_status_t ph_detect_callback(int state, void *data,
     return APR_SUCCESS;
 }
 
-apr_status_t ph_watchdog_register(apr_pool_t *pconf, server_rec *s)
+apr_status_t ph_watchdog_singleton(apr_pool_t *pconf, server_rec *s,
+                                   const char *name,
+                                   apr_interval_time_t interval,
+                                   ap_watchdog_callback_fn_t *callback)
 {
     APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
     APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
@@ -283,10 +286,17 @@ apr_status_t ph_watchdog_register(apr_pool_t *pconf, server_rec *s)
     if (!get_instance || !register_callback) {
         return APR_ENOTIMPL;
     }
-    rv = get_instance(&w, PH_WATCHDOG_DETECT, 0, 1, pconf);
+    /* A child watchdog (prefork has no parent ones), one process at once. */
+    rv = get_instance(&w, name, 0, 1, pconf);
     if (rv == APR_SUCCESS) {
-        rv = register_callback(w, PH_TICK, s, ph_detect_callback);
+        rv = register_callback(w, interval, s, callback);
     }
-    ph_last_snapshot = 0;
     return rv;
+}
+
+apr_status_t ph_watchdog_register(apr_pool_t *pconf, server_rec *s)
+{
+    ph_last_snapshot = 0;
+    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_DETECT, PH_TICK,
+                                 ph_detect_callback);
 }

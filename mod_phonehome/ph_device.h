@@ -20,7 +20,7 @@
 #include <apr.h>
 #include <apr_time.h>
 
-#define PH_DEVICE_VERSION   2
+#define PH_DEVICE_VERSION   3
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -42,6 +42,13 @@ typedef enum {
 #define PH_DEV_HAS_SEQ      0x08
 #define PH_DEV_REBOOTED     0x10    /* came back up with a new boot id */
 
+/* A token bucket's state (see ph_rate.h), kept where its owner lives. */
+typedef struct ph_bucket_state_t {
+    apr_time_t   stamp;             /* last refill; 0: a full bucket */
+    apr_uint32_t milli;             /* tokens x 1000 */
+    apr_uint32_t pad;
+} ph_bucket_state_t;
+
 typedef struct ph_device_t {
     char         name[PH_NAME_MAX + 1];     /* "" marks a free slot */
     char         remote_ip[PH_IP_MAX + 1];
@@ -57,6 +64,7 @@ typedef struct ph_device_t {
     apr_int64_t  uptime;            /* the client's uptime, seconds */
     apr_uint64_t seq;               /* the client's own counter */
     apr_uint64_t beats;             /* beats accepted from this device */
+    ph_bucket_state_t rate;         /* PhoneHomeRateLimit */
     apr_uint32_t max_age;           /* seconds; refreshed from config */
     apr_uint16_t flags;             /* PH_DEV_* */
     apr_byte_t   state;             /* ph_state_e */
