@@ -5,23 +5,14 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Time::HiRes qw(sleep time);
-use PhTest qw(private_httpd status_json device_of beat poll_until);
+use PhTest qw(phonehome_conf private_httpd status_json device_of beat poll_until);
 use PhSmtp qw(start_smtp decode_subject);
 
 sub server {
     my ($name, $smtp_port, $extra) = @_;
-    return private_httpd($name, <<"EOC" . ($extra // ''));
-LoadModule phonehome_module "\@Module\@"
+    return private_httpd($name, phonehome_conf() . <<"EOC" . ($extra // ''));
 PhoneHomeMailFrom  pialert\@example.com
 PhoneHomeMailTo    me\@example.com 9085551234\@vtext.com
-<Location /raspberrypiPhoneHome>
-    SetHandler phonehome
-</Location>
-<Location /phonehome-status>
-    SetHandler phonehome-status
-    Require local
-</Location>
-PhoneHomeStateDir "\@ServerRoot\@/state"
 PhoneHomeSMTPServer 127.0.0.1:$smtp_port
 PhoneHomeMaxAge 2
 PhoneHomeStartupGrace 0

@@ -3,20 +3,9 @@
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
-use PhTest qw(private_httpd status_json device_of beat);
+use PhTest qw(phonehome_conf private_httpd status_json device_of beat);
 
-my $common = <<'EOC';
-LoadModule phonehome_module "@Module@"
-<Location /raspberrypiPhoneHome>
-    SetHandler phonehome
-</Location>
-<Location /phonehome-status>
-    SetHandler phonehome-status
-    Require local
-</Location>
-PhoneHomeStateDir "@ServerRoot@/state"
-PhoneHomeMaxAge 3
-EOC
+my $common = phonehome_conf() . "PhoneHomeMaxAge 3\n";
 
 # --- AutoRegister Off: only declared names are accepted -------------------
 {

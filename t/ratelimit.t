@@ -5,18 +5,9 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Time::HiRes qw(time);
-use PhTest qw(private_httpd status_json device_of beat config_test);
+use PhTest qw(phonehome_conf private_httpd status_json device_of beat config_test);
 
-my $common = <<'EOC';
-LoadModule phonehome_module "@Module@"
-<Location /raspberrypiPhoneHome>
-    SetHandler phonehome
-</Location>
-<Location /phonehome-status>
-    SetHandler phonehome-status
-    Require local
-</Location>
-PhoneHomeStateDir "@ServerRoot@/state"
+my $common = phonehome_conf() . <<'EOC';
 RemoteIPHeader X-Forwarded-For
 RemoteIPInternalProxy 127.0.0.1
 EOC

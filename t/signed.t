@@ -6,7 +6,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Digest::SHA qw(hmac_sha256_hex);
 use File::Path qw(make_path);
-use PhTest qw(private_httpd status_json device_of beat config_test t_dir);
+use PhTest qw(phonehome_conf private_httpd status_json device_of beat config_test t_dir);
 
 my $key = 'c0ffee' x 8;                 # what "openssl rand -hex 32" makes
 my $dir = t_dir() . '/private/signed';
@@ -15,16 +15,7 @@ open my $fh, '>', "$dir/signed.key" or die;
 print $fh "$key\n";
 close $fh;
 
-my $h = private_httpd('signed', <<'EOC');
-LoadModule phonehome_module "@Module@"
-<Location /raspberrypiPhoneHome>
-    SetHandler phonehome
-</Location>
-<Location /phonehome-status>
-    SetHandler phonehome-status
-    Require local
-</Location>
-PhoneHomeStateDir "@ServerRoot@/state"
+my $h = private_httpd('signed', phonehome_conf() . <<'EOC');
 PhoneHomeDevice signed-pi Key=signed.key
 PhoneHomeDevice open-pi
 EOC

@@ -18,11 +18,27 @@ use Time::HiRes qw(sleep time);
 use Apache::Test ();
 use Apache::TestRequest ();
 
-our @EXPORT_OK = qw(status_json device_of beat poll_until httpd_bin
+our @EXPORT_OK = qw(phonehome_conf status_json device_of beat poll_until httpd_bin
                     base_conf module_so client_bin t_dir private_httpd
                     config_test free_port);
 
 sub t_dir { Apache::Test::vars('t_dir') }
+
+# What every private server starts with: the module, DESIGN.md's two
+# Locations and a state directory of its own.
+sub phonehome_conf {
+    return <<'EOC';
+LoadModule phonehome_module "@Module@"
+<Location /raspberrypiPhoneHome>
+    SetHandler phonehome
+</Location>
+<Location /phonehome-status>
+    SetHandler phonehome-status
+    Require local
+</Location>
+PhoneHomeStateDir "@ServerRoot@/state"
+EOC
+}
 
 sub module_so  { File::Spec->catfile(t_dir(), '..', 'build', 'mod_phonehome.so') }
 sub client_bin { File::Spec->catfile(t_dir(), '..', 'build', 'phonehome') }
