@@ -44,6 +44,7 @@ typedef struct {
     apr_time_t    last_tick;
     apr_uint32_t  tick_usec;
     apr_uint32_t  tick_usec_max;
+    apr_uint32_t  lock_usec_max;
 } ph_view_t;
 
 #define PH_RECENT_EVENTS    20
@@ -117,6 +118,7 @@ static apr_status_t ph_view_take(request_rec *r, ph_view_t *v)
     v->last_tick = t->hdr->last_tick;
     v->tick_usec = t->hdr->tick_usec;
     v->tick_usec_max = t->hdr->tick_usec_max;
+    v->lock_usec_max = t->hdr->lock_usec_max;
     v->dev = apr_palloc(r->pool, sizeof(ph_device_t) * (used ? used : 1));
     for (id = 0; id < used; id++) {
         ph_device_t *d = t->slot(t->baton, id);
@@ -235,9 +237,11 @@ static void ph_render_auto(request_rec *r, ph_view_t *v)
     ap_rprintf(r, "PhoneHomeSlots: %u\nPhoneHomeOutboxQueued: %u\n"
                "PhoneHomeOutboxDead: %u\nPhoneHomeMailsSent: %"
                APR_UINT64_T_FMT "\nPhoneHomeTickUsec: %u\n"
-               "PhoneHomeTickUsecMax: %u\nServerTime: %" APR_INT64_T_FMT "\n"
+               "PhoneHomeTickUsecMax: %u\nPhoneHomeLockUsecMax: %u\n"
+               "ServerTime: %" APR_INT64_T_FMT "\n"
                "Started: %" APR_INT64_T_FMT "\n", v->nslots, v->queued,
                v->dead, v->sent, v->tick_usec, v->tick_usec_max,
+               v->lock_usec_max,
                ph_sec(v->now), ph_sec(v->started));
     if (v->last_error[0]) {
         ap_rprintf(r, "PhoneHomeLastError: %s\nPhoneHomeLastErrorTime: %"

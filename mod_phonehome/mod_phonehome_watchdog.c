@@ -35,11 +35,26 @@ APLOG_USE_MODULE(phonehome);
 #define PH_WATCHDOG_DETECT  "_phonehome_detect_"
 #define PH_TICK             apr_time_from_msec(1000)
 #define PH_SNAPSHOT_EVERY   apr_time_from_sec(5)
+/* Slots visited per hold of the table's lock: a beat never waits for a
+ * whole scan of a large table, only for one chunk (about 30 us). */
+#define PH_CHUNK            1024
 
 static apr_time_t ph_last_snapshot;
 static unsigned long ph_queue_seq;
 
-/* Copy the used slots under the lock, write them outside it. */
+/* Note how long the watchdog held the lock, for ?auto; called with it. */
+static void ph_note_hold(apr_time_t since)
+{
+    ph_table_hdr_t *h = ph_shared.table.hdr;
+    apr_uint32_t held = (apr_uint32_t)(apr_time_now() - since);
+
+    if (held > h->lock_usec_max) {
+        h->lock_usec_max = held;
+    }
+}
+
+/* Copy the used slots under the lock, a chunk at a time; write them
+ * outside it. */
 static void ph_snapshot_write(server_rec *s, apr_pool_t *p)
 {
     ph_table_t *t = &ph_shared.table;
@@ -49,15 +64,28 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p)
     apr_size_t len;
     apr_status_t rv;
 
+    /* Slots are only ever added, so 'used' read once bounds the copy; each
+     * chunk is consistent with the beats around it. */
     if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
         return;
     }
     used = t->hdr->used;
-    copy = apr_palloc(p, sizeof(ph_device_t) * (used ? used : 1));
-    for (id = 0; id < used; id++) {
-        copy[id] = *ph_slot(NULL, id);
-    }
     apr_global_mutex_unlock(ph_shared.mutex);
+    copy = apr_palloc(p, sizeof(ph_device_t) * (used ? used : 1));
+    for (id = 0; id < used; ) {
+        apr_uint32_t end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
+        apr_time_t held;
+
+        if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+            return;
+        }
+        held = apr_time_now();
+        for (; id < end; id++) {
+            copy[id] = *ph_slot(NULL, id);
+        }
+        ph_note_hold(held);
+        apr_global_mutex_unlock(ph_shared.mutex);
+    }
 
     buf = ph_snapshot_encode(p, copy, used, apr_time_now(), &len);
     rv = ph_spool_write(p, ph_shared.conf->state_dir, PH_SNAPSHOT_FILE, buf,
@@ -161,39 +189,51 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
     apr_time_t begin = apr_time_now(), took;
     ph_fsm_ctx_t ctx;
-    apr_uint32_t id, used;
+    apr_uint32_t id = 0, used = 1;
     int i;
 
-    ctx.now = begin;
     ctx.grace = apr_time_from_sec(c->startup_grace);
     ctx.notify_first = c->notify_first_beat;
-    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
-        return;
-    }
-    ctx.started = t->hdr->started;
-    used = t->hdr->used;
-    for (id = 0; id < used; id++) {
-        ph_device_t *d = ph_slot(NULL, id);
-        int former;
-        ph_event_e ev;
+    /* The scan takes and releases the lock once per chunk of slots, so
+     * beats go on between chunks.  A beat that lands on a slot already
+     * visited is seen by the next tick, as it would be had it come a
+     * moment after a scan in one piece. */
+    while (id < used) {
+        apr_uint32_t end;
 
-        if (d->name[0] == '\0') {
-            continue;
+        if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+            return;
         }
-        ev = ph_fsm_step(d, &ctx, &former);
-        if (ev != PH_EV_NONE) {
-            ph_event_from_device(apr_array_push(events), d, ev, former,
-                                 ctx.now);
-            APR_ARRAY_PUSH(ids, apr_uint32_t) = id;
+        ctx.now = apr_time_now();
+        ctx.started = t->hdr->started;
+        used = t->hdr->used;
+        end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
+        for (; id < end; id++) {
+            ph_device_t *d = ph_slot(NULL, id);
+            int former;
+            ph_event_e ev;
+
+            if (d->name[0] == '\0') {
+                continue;
+            }
+            ev = ph_fsm_step(d, &ctx, &former);
+            if (ev != PH_EV_NONE) {
+                ph_event_from_device(apr_array_push(events), d, ev, former,
+                                     ctx.now);
+                APR_ARRAY_PUSH(ids, apr_uint32_t) = id;
+            }
         }
+        ph_note_hold(ctx.now);
+        if (id >= used) {
+            took = apr_time_now() - begin;
+            t->hdr->last_tick = begin;
+            t->hdr->tick_usec = (apr_uint32_t)took;
+            if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
+                t->hdr->tick_usec_max = t->hdr->tick_usec;
+            }
+        }
+        apr_global_mutex_unlock(ph_shared.mutex);
     }
-    took = apr_time_now() - begin;
-    t->hdr->last_tick = begin;
-    t->hdr->tick_usec = (apr_uint32_t)took;
-    if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
-        t->hdr->tick_usec_max = t->hdr->tick_usec;
-    }
-    apr_global_mutex_unlock(ph_shared.mutex);
 
     if (events->nelts == 0) {
         return;

@@ -5,7 +5,6 @@
  *     http://www.apache.org/licenses/LICENSE-2.0
  */
 
-#include <stdio.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -66,35 +65,94 @@ static int ph_token_chars(const char *s, const char *extra)
     return 1;
 }
 
+/* The next space-separated token of *s, at most @a max bytes, copied to
+ * @a out; the line must use single spaces.  0 when there is none. */
+static int ph_event_token(const char **s, char *out, apr_size_t max)
+{
+    const char *b = *s, *e = b;
+
+    while (*e && *e != ' ') {
+        e++;
+    }
+    if (e == b || (apr_size_t)(e - b) > max) {
+        return 0;
+    }
+    memcpy(out, b, e - b);
+    out[e - b] = '\0';
+    *s = *e ? e + 1 : e;
+    return 1;
+}
+
+/* A decimal number in [min, max] with an optional '-': no spaces, no '+',
+ * nothing after it, no wrap-around. */
+static int ph_event_number(const char **s, apr_int64_t min, apr_int64_t max,
+                           apr_int64_t *out)
+{
+    char tok[24];
+    const char *c;
+    int neg;
+    apr_uint64_t v = 0, lim;
+
+    if (!ph_event_token(s, tok, sizeof(tok) - 1)) {
+        return 0;
+    }
+    c = tok;
+    neg = *c == '-';
+    c += neg;
+    if (!*c) {
+        return 0;
+    }
+    lim = neg ? (apr_uint64_t)APR_INT64_MAX + 1 : (apr_uint64_t)APR_INT64_MAX;
+    for (; *c; c++) {
+        if (*c < '0' || *c > '9' || v > (lim - (apr_uint64_t)(*c - '0')) / 10) {
+            return 0;
+        }
+        v = v * 10 + (apr_uint64_t)(*c - '0');
+    }
+    *out = neg ? (v == (apr_uint64_t)APR_INT64_MAX + 1 ? APR_INT64_MIN
+                  : -(apr_int64_t)v) : (apr_int64_t)v;
+    return *out >= min && *out <= max;
+}
+
 const char *ph_event_parse(ph_event_t *e, const char *line)
 {
-    char tag[8], name[PH_NAME_MAX + 2], ip[PH_IP_MAX + 2];
-    char boot[PH_BOOT_MAX + 2];
-    long long tm, ls, gs, skew, up;
-    int kind, former, reb, hs, hu, n = 0;
-    unsigned int max_age;
+    char tag[8], name[PH_NAME_MAX + 1], ip[PH_IP_MAX + 1];
+    char boot[PH_BOOT_MAX + 1];
+    apr_int64_t kind, former, tm, ls, gs, max_age, reb, hs, skew, hu, up;
+    const char *s = line;
 
     memset(e, 0, sizeof(*e));
-    if (sscanf(line, "%7s %d %d %lld %64s %lld %lld %u %d %d %lld %d %lld "
-               "%48s %37s%n", tag, &kind, &former, &tm, name, &ls, &gs,
-               &max_age, &reb, &hs, &skew, &hu, &up, ip, boot, &n) != 15
-        || line[n] != '\0' || strcmp(tag, PH_EVENT_TAG) != 0) {
+    if (!ph_event_token(&s, tag, sizeof(tag) - 1)
+        || strcmp(tag, PH_EVENT_TAG) != 0) {
         return "not an event line";
     }
-    if (kind < PH_EV_DOWN || kind > PH_EV_FIRST || former < PH_STATE_UNKNOWN
-        || former > PH_STATE_PAUSED || ph_name_check(name) != NULL
-        || strlen(ip) > PH_IP_MAX || strlen(boot) > PH_BOOT_MAX
-        || !ph_token_chars(ip, ".:-%") || !ph_token_chars(boot, "-")
-        || tm < 0 || ls < 0 || gs < 0) {
+    if (!ph_event_number(&s, PH_EV_DOWN, PH_EV_FIRST, &kind)
+        || !ph_event_number(&s, PH_STATE_UNKNOWN, PH_STATE_PAUSED, &former)
+        || !ph_event_number(&s, 0, APR_INT64_MAX, &tm)
+        || !ph_event_token(&s, name, sizeof(name) - 1)
+        || ph_name_check(name) != NULL
+        || !ph_event_number(&s, 0, APR_INT64_MAX, &ls)
+        || !ph_event_number(&s, 0, APR_INT64_MAX, &gs)
+        || !ph_event_number(&s, 0, APR_UINT32_MAX, &max_age)
+        || !ph_event_number(&s, 0, 1, &reb)
+        || !ph_event_number(&s, 0, 1, &hs)
+        || !ph_event_number(&s, APR_INT64_MIN, APR_INT64_MAX, &skew)
+        || !ph_event_number(&s, 0, 1, &hu)
+        || !ph_event_number(&s, APR_INT64_MIN, APR_INT64_MAX, &up)
+        || !ph_event_token(&s, ip, sizeof(ip) - 1)
+        || !ph_token_chars(ip, ".:-%")
+        || !ph_event_token(&s, boot, sizeof(boot) - 1)
+        || !ph_token_chars(boot, "-")
+        || *s != '\0' || s[-1] == ' ') {
         return "an event field is out of range";
     }
-    e->kind = kind;
-    e->former = former;
+    e->kind = (int)kind;
+    e->former = (int)former;
     e->time = (apr_time_t)tm;
     apr_cpystrn(e->name, name, sizeof(e->name));
     e->last_seen = (apr_time_t)ls;
     e->gap_start = (apr_time_t)gs;
-    e->max_age = max_age;
+    e->max_age = (apr_uint32_t)max_age;
     e->rebooted = reb != 0;
     e->has_skew = hs != 0;
     e->skew = skew;

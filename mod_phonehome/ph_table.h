@@ -45,6 +45,8 @@ typedef struct ph_table_hdr_t {
     apr_time_t   last_tick;         /* when detection last ran */
     apr_uint32_t tick_usec;         /* how long the last tick took */
     apr_uint32_t tick_usec_max;
+    apr_uint32_t lock_usec_max;     /* longest hold of the lock by a tick
+                                     * or a snapshot */
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {

@@ -194,12 +194,17 @@ const char *ph_text_prom_label(apr_pool_t *p, const char *src)
 const char *ph_text_oneline(apr_pool_t *p, const char *src)
 {
     char *out = apr_pstrdup(p, src);
-    char *c;
+    char *c, *end = out;
 
+    /* A reply's line ending (SMTP, HTTP) is not part of its text. */
     for (c = out; *c; c++) {
+        if (*c != '\r' && *c != '\n') {
+            end = c + 1;
+        }
         if ((unsigned char)*c < 0x20 || *c == 0x7F) {
             *c = '?';
         }
     }
+    *end = '\0';
     return out;
 }

@@ -34,7 +34,8 @@ const char *ph_text_html(apr_pool_t *p, const char *s);
 /** A Prometheus label value, without the quotes: \ " and newline escaped. */
 const char *ph_text_prom_label(apr_pool_t *p, const char *s);
 
-/** One line of plain text (?auto, logs): control characters become '?'. */
+/** One line of plain text (?auto, logs): a trailing CR/LF is dropped, other
+ *  control characters become '?'. */
 const char *ph_text_oneline(apr_pool_t *p, const char *s);
 
 #endif /* PH_TEXT_H */

@@ -227,7 +227,10 @@ EOC
     # The SMTP server files the mail a moment before the module logs it.
     ok poll_until(10, sub { events_log($h) =~ /"event":"mail_failed".*"event":"mail_sent"/s }),
        'failed first, then sent' or diag events_log($h);
-    like $h->log, qr/PH00031: mail \S+ not sent \(attempt 1\): 451/, 'the failure is logged with the reply';
+    like $h->log, qr/PH00031: mail \S+ not sent \(attempt 1\): 451 4\.3\.0 Temporary failure \(smtp_sink --fail-first\); retrying/,
+         'the failure is logged with the reply, without its line ending';
+    like events_log($h), qr/"error":"451 4\.3\.0 Temporary failure \(smtp_sink --fail-first\)"/,
+         'and in events.log';
     sleep 2;
     is scalar($smtp->mails), 1, 'delivered once';
     $h->stop;

@@ -21,6 +21,7 @@ PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
 PhoneHomeMaxDevices 50
 PhoneHomeRegisterLimit 30 60
+PhoneHomeDevice named-pi Name="Shop \\\"<b>\\\" & caf\xc3\xa9 \\\\ 'x'"
 <Location /server-status>
     SetHandler server-status
 </Location>
@@ -39,7 +40,8 @@ sub raw {
 
 sub table {
     my $s = status_json($b);
-    return join "\n", map { join ',', @$_{qw(name beats state user_agent remote_ip)} } @{ $s->{devices} };
+    # Not the state: with MaxAge 2 that changes with time alone.
+    return join "\n", map { join q{,}, map { $_ // q{-} } @$_{qw(name beats last_seen user_agent remote_ip)} } @{ $s->{devices} };
 }
 
 # A device whose text we control: everything an attacker may send in a
@@ -64,6 +66,13 @@ my @bad = (
     [ "/raspberrypiPhoneHome/victim-pi?t=" . ('9' x 400), 400, 'a 400-digit number' ],
     [ "/raspberrypiPhoneHome/victim-pi?up=1e308", 400, 'an exponent' ],
     [ "/raspberrypiPhoneHome/victim-pi?seq=-1", 400, 'a negative counter' ],
+    # Bytes %80-%FF: UTF-8, overlong and stray bytes, in every field.
+    [ "/raspberrypiPhoneHome/caf%C3%A9-pi", 400, 'UTF-8 in the path name' ],
+    [ "/raspberrypiPhoneHome?device=%FF%FEpi", 400, 'stray bytes in device=' ],
+    [ "/raspberrypiPhoneHome?device=%C0%AE%C0%AEpi", 400, 'an overlong UTF-8 dot in device=' ],
+    [ "/raspberrypiPhoneHome/victim-pi?boot=abc%80", 400, 'a byte over 127 in the boot id' ],
+    [ "/raspberrypiPhoneHome/victim-pi?up=1%FF", 400, 'a byte over 127 after a number' ],
+    [ "/raspberrypiPhoneHome/victim-pi?seq=%B9", 400, 'a superscript digit' ],
 );
 for my $c (@bad) {
     my ($path, $want, $what) = @$c;
@@ -87,7 +96,12 @@ like raw("POST /raspberrypiPhoneHome/victim-pi HTTP/1.1\r\nHost: x\r\nContent-Ty
 like raw("POST /raspberrypiPhoneHome/victim-pi HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
          . "Content-Length: 6\r\nConnection: close\r\n\r\nup=1\x00\x00"),
      qr{^HTTP/1\.1 400}, 'a NUL in a form body is refused';
+like raw("POST /raspberrypiPhoneHome HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+         . "Content-Length: 21\r\nConnection: close\r\n\r\ndevice=victim\xff\xfe&up=1"),
+     qr{^HTTP/1\.1 400}, 'raw bytes over 127 in a form body are refused';
 is table(), $before, 'no refused request changed the table';
+is beat('/raspberrypiPhoneHome/spare-pi?%FF%FE=%80&x%C3%A9=1', base => $b)->code, 200,
+   'unknown keys with bytes over 127 are ignored';
 is beat('/raspberrypiPhoneHome/spare-pi?' . join('&', map { "k$_=v" } 1 .. 800), base => $b)->code, 200,
    'hundreds of unknown keys are ignored';
 
@@ -122,7 +136,16 @@ my $ss = $ua_get->get("$b/server-status")->decoded_content;
 unlike $ss, qr/<script>/, '/server-status escapes too';
 
 # --- Mail and logs ----------------------------------------------------------
+my $named = "Shop \"<b>\" & caf\x{e9} \\ 'x'";   # characters
+my $named_utf8 = "Shop \"<b>\" & caf\xc3\xa9 \\ 'x'";  # its UTF-8 bytes
+is beat('/raspberrypiPhoneHome/named-pi', base => $b)->code, 200, 'a device with a hostile Name= beats';
+is device_of(status_json($b), 'named-pi')->{display}, $named_utf8, 'its Name= is shown exactly in JSON';
 ok poll_until(20, sub { (device_of(status_json($b), 'victim-pi') // {})->{state} eq 'down' }), 'the victim goes down';
+ok poll_until(20, sub { (device_of(status_json($b), 'named-pi') // {})->{state} eq 'down' }), 'and the named device';
+ok poll_until(20, sub {
+    open my $f, '<', $h->dir . '/state/events.log' or return 0;
+    grep { /"device":"named-pi"/ && /"event":"down"/ } <$f>;
+}), 'events.log has the named device going down';
 my @mails = $smtp->wait_mails(1, 30);
 my ($mail) = grep { ($_->{body} // '') =~ /Device: victim-pi/ } @mails;
 ok $mail, 'its Error mail arrives';
@@ -135,6 +158,15 @@ my @lines = <$ev>;
 ok @lines > 0, 'events.log has lines';
 my $bad = grep { !eval { JSON::PP->new->decode($_); 1 } } @lines;
 is $bad, 0, 'every events.log line is valid JSON';
+my ($named_ev) = map { JSON::PP->new->decode($_) } grep { /"device":"named-pi"/ } @lines;
+is $named_ev->{display}, $named_utf8, 'quotes, markup, a backslash and UTF-8 in Name= survive events.log exactly';
+my $named_mail;
+ok poll_until(30, sub { ($named_mail) = grep { ($_->{body} // '') =~ /Device: named-pi/ } $smtp->mails }),
+   'the named device has its mail';
+is decode_subject($named_mail->{headers}{subject} // ''), "Error : $named", 'its subject decodes to the Name= exactly';
+unlike $named_mail->{raw_headers}, qr/[\x80-\xff]/, 'its headers are 7-bit (RFC 2047)';
+like $named_mail->{body}, qr/^Shop "<b>" & caf\xc3\xa9 \\ 'x' is now in state: Error\r?$/m,
+     'its body names it as UTF-8 text, unchanged (text/plain)';
 my $log = $h->log;
 unlike $log, qr/<script>|X-Injected/, 'nothing a device sent reaches the error log';
 ok !grep({ /[\x00-\x08\x0b-\x1f\x7f]/ } split /\n/, $log), 'no control characters in the error log';

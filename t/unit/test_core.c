@@ -972,6 +972,11 @@ START_TEST(oneline_replaces_control_characters)
     ck_assert_str_eq(ph_text_oneline(pool, "plain text"), "plain text");
     ck_assert_str_eq(ph_text_oneline(pool, "caf\xc3\xa9"), "caf\xc3\xa9");
     ck_assert_str_eq(ph_text_oneline(pool, ""), "");
+    /* Trailing line endings go; inner ones become '?'. */
+    ck_assert_str_eq(ph_text_oneline(pool, "451 try again\r\n"),
+                     "451 try again");
+    ck_assert_str_eq(ph_text_oneline(pool, "a\r\nb \t\r\n"), "a??b ?");
+    ck_assert_str_eq(ph_text_oneline(pool, "\r\n"), "");
 }
 END_TEST
 
@@ -1831,7 +1836,7 @@ START_TEST(event_parse_refuses_bad_lines)
 {
     const char *good = ev_line("1", "1", "kitchen-pi", "192.0.2.7",
                                "abc-def");
-    const char *bad[40];
+    const char *bad[56];
     ph_event_t e;
     const char *why;
     apr_size_t i, n = 0;
@@ -1886,7 +1891,27 @@ START_TEST(event_parse_refuses_bad_lines)
     bad[n++] = "ev1 1 1 -1 kitchen-pi 0 0 300 0 0 0 0 0 - -";
     bad[n++] = "ev1 1 1 5 kitchen-pi -1 0 300 0 0 0 0 0 - -";
     bad[n++] = "ev1 1 1 5 kitchen-pi 0 -1 300 0 0 0 0 0 - -";
+    /* Numbers that would wrap around, or are not plain decimals. */
+    bad[n++] = "ev1 1 1 9223372036854775808 kitchen-pi 0 0 300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 5 kitchen-pi 0 0 4294967296 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 5 kitchen-pi 0 0 -300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 5 kitchen-pi 0 0 300 0 0 "
+               "-9223372036854775809 0 0 - -";
+    bad[n++] = "ev1 4294967297 1 5 kitchen-pi 0 0 300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 5 kitchen-pi 0 0 300 2 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 +5 kitchen-pi 0 0 300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 5x kitchen-pi 0 0 300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1 1 - kitchen-pi 0 0 300 0 0 0 0 0 - -";
+    bad[n++] = "ev1 1  1 5 kitchen-pi 0 0 300 0 0 0 0 0 - -";
     ck_assert(n <= NELTS(bad));
+
+    /* The extremes that do fit parse exactly. */
+    ck_assert_ptr_null(ph_event_parse(&e, "ev1 1 1 9223372036854775807 "
+                                      "kitchen-pi 0 0 4294967295 1 1 "
+                                      "-9223372036854775808 1 "
+                                      "9223372036854775807 - -"));
+    ck_assert(e.time == APR_INT64_MAX && e.max_age == 4294967295u);
+    ck_assert(e.skew == APR_INT64_MIN && e.uptime == APR_INT64_MAX);
 
     /* The same fields, valid, to show the refusals are about the field. */
     ck_assert_ptr_null(ph_event_parse(&e, "ev1 1 1 5 kitchen-pi 0 0 300 0 0 "

@@ -1,0 +1,111 @@
+# A table larger than one chunk of the detection scan: the tick releases
+# the table's lock between chunks of slots, and still sees every device go
+# down and come back exactly once, with beats answered all the while.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use IO::Socket::INET;
+use POSIX ();
+use LWP::UserAgent ();
+use PhTest qw(phonehome_conf private_httpd poll_until);
+use PhSmtp qw(start_smtp decode_subject);
+
+my $n = 2600;           # two full chunks of 1,024 and a part
+my $clients = 4;
+
+my $smtp = start_smtp(name => 'bigtable');
+my $h = private_httpd('bigtable', phonehome_conf() . <<"EOC");
+PhoneHomeMailFrom pialert\@example.com
+PhoneHomeMailTo me\@example.com
+PhoneHomeSMTPServer 127.0.0.1:@{[$smtp->port]}
+PhoneHomeMaxAge 3
+PhoneHomeStartupGrace 0
+PhoneHomeDigestWindow 4
+PhoneHomeMaxDevices 3000
+PhoneHomeRateLimit Off
+PhoneHomeRegisterLimit Off
+EOC
+my $ua = LWP::UserAgent->new(timeout => 30);
+
+sub auto {
+    my $text = $ua->get($h->base . '/phonehome-status?auto')->decoded_content;
+    return { map { /^([^:]+): (.*)$/ ? ($1 => $2) : () } split /\n/, $text };
+}
+
+# Beat every device once, from $clients keep-alive connections at once.
+sub beat_all {
+    my ($query) = @_;
+    my @pids;
+    for my $c (0 .. $clients - 1) {
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my ($sock, $ok) = (undef, 0);
+            for (my $i = $c; $i < $n; $i += $clients) {
+                $sock ||= IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->{port})
+                    or POSIX::_exit(1);
+                print $sock "GET /raspberrypiPhoneHome/big-$i$query HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+                my $head = '';
+                while (my $line = <$sock>) {
+                    $head .= $line;
+                    last if $line eq "\r\n";
+                }
+                my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+                read($sock, my $body, $len // 0);
+                $ok++ if $head =~ m{^HTTP/1\.1 200};
+                undef $sock if !$head || $head =~ /^Connection: close/mi;
+            }
+            # _exit: no destructor of the parent's objects (the server) runs.
+            POSIX::_exit($ok == int(($n - $c + $clients - 1) / $clients) ? 0 : 1);
+        }
+        push @pids, $pid;
+    }
+    my $all = 1;
+    for (@pids) { waitpid $_, 0; $all = 0 if $? }
+    return $all;
+}
+
+sub events {
+    my ($what) = @_;
+    open my $f, '<', $h->dir . '/state/events.log' or return {};
+    my %seen;
+    for (<$f>) {
+        $seen{$1}++ if /"event":"$what".*"device":"(big-\d+)"/;
+    }
+    return \%seen;
+}
+
+# Devices named in digest (or single) mails of the given kind.
+sub mailed {
+    my ($word) = @_;
+    my $count = 0;
+    for my $m ($smtp->mails) {
+        my $subject = decode_subject($m->{headers}{subject} // '');
+        next unless $subject =~ /^$word : /;
+        $count += () = $m->{body} =~ /^\s*Device: big-\d+\r?$/mg;
+    }
+    return $count;
+}
+
+ok beat_all(''), "$n devices register, every beat answered 200";
+my $auto = auto();
+is $auto->{PhoneHomeDevices}, $n, "the table holds $n devices";
+
+ok poll_until(60, sub { (auto()->{PhoneHomeDown} // 0) == $n }), "all $n go down";
+ok poll_until(30, sub { scalar(keys %{ events('down') }) == $n }), 'events.log has a down event for each';
+my $down = events('down');
+is scalar(grep { $_ != 1 } values %$down), 0, 'and each exactly once';
+ok poll_until(60, sub { mailed('Error') == $n }), "the Error mails name all $n devices"
+    or diag 'mailed: ' . mailed('Error');
+
+ok beat_all('?boot=b2'), 'they all come back';
+ok poll_until(60, sub { (auto()->{PhoneHomeUp} // 0) == $n }), "all $n are up";
+ok poll_until(30, sub { scalar(keys %{ events('up') }) == $n }), 'events.log has an up event for each';
+is scalar(grep { $_ != 1 } values %{ events('up') }), 0, 'and each exactly once';
+
+$auto = auto();
+like $auto->{PhoneHomeLockUsecMax} // '', qr/^\d+$/, 'the longest hold of the lock is shown';
+like $auto->{PhoneHomeTickUsecMax} // '', qr/^\d+$/, 'and the longest tick';
+
+$h->stop;
+$smtp->stop;
+done_testing();
