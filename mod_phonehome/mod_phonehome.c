@@ -986,6 +986,10 @@ static int ph_beat_handler(request_rec *r)
                            " s", c->beat_rate.n,
                            apr_time_sec(c->beat_rate.period)));
     }
+    ph_shared.table.hdr->changes++;
+    if (found < 0 || d->state != PH_STATE_UP) {
+        ph_shared.table.hdr->urgent_changes++;
+    }
     ph_device_record_beat(d, &beat, now, r->useragent_ip,
                           apr_table_get(r->headers_in, "User-Agent"));
     beats = d->beats;

@@ -34,12 +34,12 @@ APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_DETECT  "_phonehome_detect_"
 #define PH_TICK             apr_time_from_msec(1000)
-#define PH_SNAPSHOT_EVERY   apr_time_from_sec(5)
 /* Slots visited per hold of the table's lock: a beat never waits for a
  * whole scan of a large table, only for one chunk (about 30 us). */
 #define PH_CHUNK            1024
 
 static apr_time_t ph_last_snapshot;
+static apr_uint32_t ph_snap_changes, ph_snap_urgent;   /* as last written */
 static unsigned long ph_queue_seq;
 
 /* Note how long the watchdog held the lock, for ?auto; called with it. */
@@ -55,11 +55,11 @@ static void ph_note_hold(apr_time_t since)
 
 /* Copy the used slots under the lock, a chunk at a time; write them
  * outside it. */
-static void ph_snapshot_write(server_rec *s, apr_pool_t *p)
+static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
 {
     ph_table_t *t = &ph_shared.table;
     ph_device_t *copy;
-    apr_uint32_t used, id;
+    apr_uint32_t used, id, changes, urgent;
     const char *buf;
     apr_size_t len;
     apr_status_t rv;
@@ -70,7 +70,14 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p)
         return;
     }
     used = t->hdr->used;
+    changes = t->hdr->changes;
+    urgent = t->hdr->urgent_changes;
     apr_global_mutex_unlock(ph_shared.mutex);
+    if (!always && !ph_snapshot_due(apr_time_now(), ph_last_snapshot,
+                                    urgent != ph_snap_urgent,
+                                    changes != ph_snap_changes)) {
+        return;
+    }
     copy = apr_palloc(p, sizeof(ph_device_t) * (used ? used : 1));
     for (id = 0; id < used; ) {
         apr_uint32_t end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
@@ -94,8 +101,12 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p)
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                      "PH00023: cannot write the snapshot %s/%s",
                      ph_shared.conf->state_dir, PH_SNAPSHOT_FILE);
+        ph_last_snapshot = apr_time_now();  /* and again after a pause */
+        return;
     }
     ph_last_snapshot = apr_time_now();
+    ph_snap_changes = changes;
+    ph_snap_urgent = urgent;
 }
 
 apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
@@ -218,6 +229,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
             }
             ev = ph_fsm_step(d, &ctx, &former);
             if (ev != PH_EV_NONE) {
+                t->hdr->urgent_changes++;
                 ph_event_from_device(apr_array_push(events), d, ev, former,
                                      ctx.now);
                 APR_ARRAY_PUSH(ids, apr_uint32_t) = id;
@@ -299,12 +311,10 @@ static apr_status_t ph_detect_callback(int state, void *data,
         break;
     case AP_WATCHDOG_STATE_RUNNING:
         ph_detect(s, pool);
-        if (apr_time_now() - ph_last_snapshot >= PH_SNAPSHOT_EVERY) {
-            ph_snapshot_write(s, pool);
-        }
+        ph_snapshot_write(s, pool, 0);
         break;
     case AP_WATCHDOG_STATE_STOPPING:
-        ph_snapshot_write(s, pool);
+        ph_snapshot_write(s, pool, 1);
         break;
     }
     /* Anything but success would stop the callback for good. */

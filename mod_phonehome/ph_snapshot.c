@@ -120,3 +120,15 @@ apr_time_t ph_snapshot_freshness(const ph_device_t *devs, apr_uint32_t n)
     }
     return t;
 }
+
+int ph_snapshot_due(apr_time_t now, apr_time_t last, int urgent,
+                    int routine)
+{
+    if (last == 0) {
+        return 1;
+    }
+    if (urgent) {
+        return now - last >= PH_SNAPSHOT_URGENT;
+    }
+    return routine && now - last >= PH_SNAPSHOT_ROUTINE;
+}

@@ -34,6 +34,18 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
                                apr_size_t len, ph_device_t **devs,
                                apr_uint32_t *n, apr_time_t *written);
 
+/* A change that matters after a power cut (a new device, a state change)
+ * is in a snapshot within URGENT; beat counts and times alone within
+ * ROUTINE; an idle table is not written again at all. */
+#define PH_SNAPSHOT_URGENT  apr_time_from_sec(5)
+#define PH_SNAPSHOT_ROUTINE apr_time_from_sec(60)
+
+/** Whether to write a snapshot at @a now, the last one written at @a last
+ *  (0: none yet by this process), given whether a change that matters
+ *  (@a urgent) or any change at all (@a routine) came since. */
+int ph_snapshot_due(apr_time_t now, apr_time_t last, int urgent,
+                    int routine);
+
 /** How fresh a set of records is: its latest beat or state change.  The
  *  fresher of slotmem's copy and the snapshot wins at startup. */
 apr_time_t ph_snapshot_freshness(const ph_device_t *devs, apr_uint32_t n);

@@ -47,6 +47,10 @@ typedef struct ph_table_hdr_t {
     apr_uint32_t tick_usec_max;
     apr_uint32_t lock_usec_max;     /* longest hold of the lock by a tick
                                      * or a snapshot */
+    /* For the snapshot: counted up on every beat, and on every change that
+     * must survive a power cut (new device, state change). */
+    apr_uint32_t changes;
+    apr_uint32_t urgent_changes;
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {

@@ -4,10 +4,9 @@
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
-use IO::Socket::INET;
 use POSIX ();
 use LWP::UserAgent ();
-use PhTest qw(phonehome_conf private_httpd poll_until);
+use PhTest qw(phonehome_conf private_httpd poll_until keepalive_beats);
 use PhSmtp qw(start_smtp decode_subject);
 
 my $n = 2600;           # two full chunks of 1,024 and a part
@@ -39,23 +38,13 @@ sub beat_all {
     for my $c (0 .. $clients - 1) {
         my $pid = fork // die "fork: $!";
         if ($pid == 0) {
-            my ($sock, $ok) = (undef, 0);
+            my @paths;
             for (my $i = $c; $i < $n; $i += $clients) {
-                $sock ||= IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $h->{port})
-                    or POSIX::_exit(1);
-                print $sock "GET /raspberrypiPhoneHome/big-$i$query HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-                my $head = '';
-                while (my $line = <$sock>) {
-                    $head .= $line;
-                    last if $line eq "\r\n";
-                }
-                my ($len) = $head =~ /^Content-Length: (\d+)/mi;
-                read($sock, my $body, $len // 0);
-                $ok++ if $head =~ m{^HTTP/1\.1 200};
-                undef $sock if !$head || $head =~ /^Connection: close/mi;
+                push @paths, "/raspberrypiPhoneHome/big-$i$query";
             }
+            my $ok = keepalive_beats('127.0.0.1', $h->{port}, @paths);
             # _exit: no destructor of the parent's objects (the server) runs.
-            POSIX::_exit($ok == int(($n - $c + $clients - 1) / $clients) ? 0 : 1);
+            POSIX::_exit($ok == @paths ? 0 : 1);
         }
         push @pids, $pid;
     }

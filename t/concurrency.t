@@ -5,7 +5,7 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use IO::Socket::INET;
-use PhTest qw(status_json device_of);
+use PhTest qw(status_json device_of keepalive_beats);
 
 my ($host, $port) = split /:/, Apache::TestRequest::hostport();
 my $clients = 8;
@@ -15,23 +15,9 @@ my $names = 5;          # clients share devices, so slots are contended
 # Keep-alive connections spread the load over children and threads.
 sub hammer {
     my ($id) = @_;
-    my $sock;
-    my $ok = 0;
-    for my $n (1 .. $per_client) {
-        $sock ||= IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port) or return 0;
-        my $dev = 'par-' . (($id + $n) % $names);
-        print $sock "GET /raspberrypiPhoneHome/$dev?seq=$n HTTP/1.1\r\nHost: $host\r\n\r\n";
-        my $head = '';
-        while (my $line = <$sock>) {
-            $head .= $line;
-            last if $line eq "\r\n";
-        }
-        my ($len) = $head =~ /^Content-Length: (\d+)/mi;
-        read($sock, my $body, $len // 0);
-        $ok++ if $head =~ m{^HTTP/1\.1 200};
-        undef $sock if $head =~ /^Connection: close/mi || !$head;
-    }
-    return $ok;
+    return keepalive_beats($host, $port, map {
+        '/raspberrypiPhoneHome/par-' . (($id + $_) % $names) . "?seq=$_"
+    } 1 .. $per_client);
 }
 
 my @pids;

@@ -20,7 +20,7 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(phonehome_conf status_json device_of beat poll_until httpd_bin
                     base_conf module_so client_bin t_dir private_httpd
-                    config_test free_port);
+                    config_test free_port keepalive_beats);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 
@@ -80,6 +80,27 @@ sub beat {
         $req->header('Content-Length' => length $o{body});
     }
     return _ua()->request($req);
+}
+
+# GET each path on one keep-alive connection to $host:$port (a new one
+# when the server closes it); returns how many were answered 200.
+sub keepalive_beats {
+    my ($host, $port, @paths) = @_;
+    my ($sock, $ok) = (undef, 0);
+    for my $path (@paths) {
+        $sock ||= IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port) or return $ok;
+        print $sock "GET $path HTTP/1.1\r\nHost: $host\r\n\r\n";
+        my $head = '';
+        while (my $line = <$sock>) {
+            $head .= $line;
+            last if $line eq "\r\n";
+        }
+        my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+        read($sock, my $body, $len // 0);
+        $ok++ if $head =~ m{^HTTP/1\.1 200};
+        undef $sock if !$head || $head =~ /^Connection: close/mi;
+    }
+    return $ok;
 }
 
 # Poll $code every 0.1 s until it returns true or $seconds pass.

@@ -1936,6 +1936,26 @@ START_TEST(event_parse_refuses_bad_lines)
 }
 END_TEST
 
+START_TEST(snapshot_due_only_when_something_changed)
+{
+    apr_time_t t0 = apr_time_from_sec(1000000);
+
+    /* The first of a process is always written. */
+    ck_assert(ph_snapshot_due(t0, 0, 0, 0));
+    /* An idle table is never written again. */
+    ck_assert(!ph_snapshot_due(t0 + apr_time_from_sec(3600), t0, 0, 0));
+    /* A change that matters: within PH_SNAPSHOT_URGENT, not before. */
+    ck_assert(!ph_snapshot_due(t0 + PH_SNAPSHOT_URGENT - 1, t0, 1, 1));
+    ck_assert(ph_snapshot_due(t0 + PH_SNAPSHOT_URGENT, t0, 1, 1));
+    ck_assert(ph_snapshot_due(t0 + PH_SNAPSHOT_URGENT, t0, 1, 0));
+    /* Beats alone: within PH_SNAPSHOT_ROUTINE, not at the urgent pace. */
+    ck_assert(!ph_snapshot_due(t0 + PH_SNAPSHOT_URGENT, t0, 0, 1));
+    ck_assert(!ph_snapshot_due(t0 + PH_SNAPSHOT_ROUTINE - 1, t0, 0, 1));
+    ck_assert(ph_snapshot_due(t0 + PH_SNAPSHOT_ROUTINE, t0, 0, 1));
+    ck_assert(PH_SNAPSHOT_URGENT < PH_SNAPSHOT_ROUTINE);
+}
+END_TEST
+
 START_TEST(event_json_and_word)
 {
     ph_event_t e;
@@ -3610,6 +3630,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, snapshot_round_trip);
     tcase_add_test(tc, snapshot_decode_refuses);
     tcase_add_test(tc, snapshot_freshness);
+    tcase_add_test(tc, snapshot_due_only_when_something_changed);
 
     tc = tcase(s, "spool");
     tcase_add_unchecked_fixture(tc, spool_base_setup, spool_base_teardown);
