@@ -2,7 +2,10 @@
 # Run the whole test suite on a fresh Debian 12 machine: install what is
 # missing (as root), build with warnings as errors, and run `make check`:
 # the core's unit tests, then the Apache::Test suite against a real httpd
-# under the event, worker and prefork MPMs.
+# under the event, worker and prefork MPMs.  Then t/run-sanitized-tests
+# runs them again with the module built under AddressSanitizer and
+# UndefinedBehaviorSanitizer, in a copy under /tmp (PH_NO_SANITIZERS=1
+# leaves that pass out).
 #
 #   sudo ./test.sh
 set -eu
@@ -14,3 +17,6 @@ autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 make clean >/dev/null
 make -j2
 make check
+if [ "${PH_NO_SANITIZERS:-}" != 1 ]; then
+    "$top/t/run-sanitized-tests"
+fi
