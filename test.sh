@@ -2,7 +2,9 @@
 # Run the whole test suite on a fresh Debian 12 machine: install what is
 # missing (as root), build with warnings as errors, and run `make check`:
 # the core's unit tests, then the Apache::Test suite against a real httpd
-# under the event, worker and prefork MPMs.
+# under the event, worker and prefork MPMs.  As root it then builds the
+# Debian packages, installs them into this machine's apache2, sends a beat
+# and purges them again (t/run-package-test, about 20 s).
 #
 #   sudo ./test.sh
 set -eu
@@ -14,3 +16,8 @@ autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 make clean >/dev/null
 make -j2
 make check
+if [ "$(id -u)" -eq 0 ]; then
+    t/run-package-test
+else
+    echo "test.sh: not root: t/run-package-test (build, install and purge the Debian packages) not run"
+fi
