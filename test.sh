@@ -5,7 +5,9 @@
 # under the event, worker and prefork MPMs.  Then t/run-sanitized-tests
 # runs them again with the module built under AddressSanitizer and
 # UndefinedBehaviorSanitizer, in a copy under /tmp (PH_NO_SANITIZERS=1
-# leaves that pass out).
+# leaves that pass out).  As root it then builds the Debian packages,
+# installs them into this machine's apache2, sends a beat and purges them
+# again (t/run-package-test, about 20 s).
 #
 #   sudo ./test.sh
 set -eu
@@ -19,4 +21,9 @@ make -j2
 make check
 if [ "${PH_NO_SANITIZERS:-}" != 1 ]; then
     "$top/t/run-sanitized-tests"
+fi
+if [ "$(id -u)" -eq 0 ]; then
+    "$top/t/run-package-test"
+else
+    echo "test.sh: not root: t/run-package-test (build, install and purge the Debian packages) not run"
 fi

@@ -169,11 +169,14 @@ EOC
 }
 
 # httpd -t on a configuration: (exit status, everything it printed).
+# args => '-L' runs another check instead (httpd -L lists the directives
+# of every module the configuration loads).
 sub config_test {
     my ($name, $body, %o) = @_;
     my (undef, $conf) = _private_conf($name, $body, %o);
     my $bin = httpd_bin();
-    my $out = `$bin -t -f "$conf" 2>&1`;
+    my $args = $o{args} // '-t';
+    my $out = `$bin $args -f "$conf" 2>&1`;
     return ($? >> 8, $out);
 }
 
