@@ -79,6 +79,8 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
         return;
     }
     copy = apr_palloc(p, sizeof(ph_device_t) * (used ? used : 1));
+    /* Fault the new pages in now, not while holding the lock. */
+    memset(copy, 0, sizeof(ph_device_t) * (used ? used : 1));
     for (id = 0; id < used; ) {
         apr_uint32_t end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
         apr_time_t held;
@@ -198,29 +200,48 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     ph_table_t *t = &ph_shared.table;
     apr_array_header_t *events = apr_array_make(p, 4, sizeof(ph_event_t));
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
-    apr_time_t begin = apr_time_now(), took;
+    apr_uint32_t *due = apr_palloc(p, sizeof(*due) * PH_CHUNK);
+    apr_time_t begin = apr_time_now();
     ph_fsm_ctx_t ctx;
-    apr_uint32_t id = 0, used = 1;
+    apr_uint32_t id, used, n, k;
     int i;
 
     ctx.grace = apr_time_from_sec(c->startup_grace);
     ctx.notify_first = c->notify_first_beat;
-    /* The scan takes and releases the lock once per chunk of slots, so
-     * beats go on between chunks.  A beat that lands on a slot already
-     * visited is seen by the next tick, as it would be had it come a
-     * moment after a scan in one piece. */
-    while (id < used) {
-        apr_uint32_t end;
+    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+        return;
+    }
+    ctx.started = t->hdr->started;
+    used = t->hdr->used;
+    apr_global_mutex_unlock(ph_shared.mutex);
 
+    /* The scan reads the slots without the lock: beats never wait for it.
+     * Only a slot that looks due (ph_fsm_due) is stepped, under the lock,
+     * a chunk's worth at a time; the step decides again on what it sees
+     * there.  A slot read while a beat writes it can only look due when it
+     * is not (the step then does nothing) or look not due for one tick. */
+    for (id = 0; id < used; ) {
+        apr_uint32_t end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
+        apr_time_t held;
+
+        ctx.now = apr_time_now();
+        for (n = 0; id < end; id++) {
+            const ph_device_t *d = ph_slot(NULL, id);
+
+            if (d->name[0] != '\0' && ph_fsm_due(d, &ctx)) {
+                due[n++] = id;
+            }
+        }
+        if (n == 0) {
+            continue;
+        }
         if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
             return;
         }
-        ctx.now = apr_time_now();
-        ctx.started = t->hdr->started;
-        used = t->hdr->used;
-        end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
-        for (; id < end; id++) {
-            ph_device_t *d = ph_slot(NULL, id);
+        held = apr_time_now();
+        i = events->nelts;
+        for (k = 0; k < n; k++) {
+            ph_device_t *d = ph_slot(NULL, due[k]);
             int former;
             ph_event_e ev;
 
@@ -229,20 +250,22 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
             }
             ev = ph_fsm_step(d, &ctx, &former);
             if (ev != PH_EV_NONE) {
-                t->hdr->urgent_changes++;
                 ph_event_from_device(apr_array_push(events), d, ev, former,
                                      ctx.now);
-                APR_ARRAY_PUSH(ids, apr_uint32_t) = id;
+                APR_ARRAY_PUSH(ids, apr_uint32_t) = due[k];
             }
         }
-        ph_note_hold(ctx.now);
-        if (id >= used) {
-            took = apr_time_now() - begin;
-            t->hdr->last_tick = begin;
-            t->hdr->tick_usec = (apr_uint32_t)took;
-            if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
-                t->hdr->tick_usec_max = t->hdr->tick_usec;
-            }
+        if (events->nelts > i) {
+            t->hdr->urgent_changes++;
+        }
+        ph_note_hold(held);
+        apr_global_mutex_unlock(ph_shared.mutex);
+    }
+    if (apr_global_mutex_lock(ph_shared.mutex) == APR_SUCCESS) {
+        t->hdr->last_tick = begin;
+        t->hdr->tick_usec = (apr_uint32_t)(apr_time_now() - begin);
+        if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
+            t->hdr->tick_usec_max = t->hdr->tick_usec;
         }
         apr_global_mutex_unlock(ph_shared.mutex);
     }

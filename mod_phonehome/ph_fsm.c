@@ -25,6 +25,17 @@ apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c)
     return deadline > grace_end ? deadline : grace_end;
 }
 
+int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c)
+{
+    apr_time_t deadline;
+
+    if (d->state != d->reported) {
+        return 1;
+    }
+    deadline = ph_fsm_deadline(d, c);
+    return deadline && c->now > deadline;
+}
+
 ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
 {
     apr_time_t deadline = ph_fsm_deadline(d, c);

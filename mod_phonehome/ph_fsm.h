@@ -48,6 +48,13 @@ typedef struct ph_fsm_ctx_t {
 apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c);
 
 /**
+ * Whether ph_fsm_step() would change or report anything for @a d now: its
+ * deadline has passed, or its state is not yet reported.  The scan asks
+ * this without the lock and steps only the slots that answer yes.
+ */
+int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c);
+
+/**
  * One step for one device: go down when the deadline has passed, then
  * report a change not yet reported.
  * @param former  set to the state reported before, for the mail

@@ -1443,6 +1443,57 @@ static void assert_step(ph_device_t *d, ph_fsm_ctx_t *c, apr_time_t now,
                   d->state, d->reported);
 }
 
+/* ph_fsm_due, asked without the lock, says yes exactly when a step would
+ * change the slot or report something: over every state, reported state,
+ * declared or not, beat or none, grace or none and times around the
+ * deadline. */
+START_TEST(fsm_due_exactly_when_a_step_does_something)
+{
+    static const apr_interval_time_t offsets[] = {
+        -SEC(100), -SEC(60), -1, 0, 1, SEC(30), SEC(60), SEC(61), SEC(1000)
+    };
+    ph_device_t d, copy;
+    ph_fsm_ctx_t c;
+    int st, rep, decl, seen, grace, nf, former;
+    apr_size_t o;
+    unsigned int checked = 0;
+
+    for (st = PH_STATE_UNKNOWN; st <= PH_STATE_DOWN; st++)
+    for (rep = PH_STATE_UNKNOWN; rep <= PH_STATE_DOWN; rep++)
+    for (decl = 0; decl <= 1; decl++)
+    for (seen = 0; seen <= 1; seen++)
+    for (grace = 0; grace <= 1; grace++)
+    for (nf = 0; nf <= 1; nf++)
+    for (o = 0; o < NELTS(offsets); o++) {
+        int due;
+        ph_event_e ev;
+
+        dev_init(&d, "due-pi", 60, decl ? PH_DEV_DECLARED : 0);
+        d.state = (apr_byte_t)st;
+        d.reported = (apr_byte_t)rep;
+        d.last_seen = seen ? T_START + SEC(10) : 0;
+        fsm_ctx(&c, grace ? SEC(30) : 0, nf);
+        c.now = T_START + SEC(10) + SEC(60) + offsets[o];
+        copy = d;
+        due = ph_fsm_due(&d, &c);
+        ev = ph_fsm_step(&copy, &c, &former);
+        if (due) {
+            ck_assert_msg(ev != PH_EV_NONE || memcmp(&d, &copy, sizeof(d)),
+                          "due but nothing done: state %d reported %d", st,
+                          rep);
+        }
+        else {
+            ck_assert_msg(ev == PH_EV_NONE && !memcmp(&d, &copy, sizeof(d)),
+                          "not due but the step acted: state %d reported %d "
+                          "declared %d seen %d grace %d offset %u", st, rep,
+                          decl, seen, grace, (unsigned)o);
+        }
+        checked++;
+    }
+    ck_assert_uint_eq(checked, 3 * 3 * 2 * 2 * 2 * 2 * NELTS(offsets));
+}
+END_TEST
+
 START_TEST(fsm_up_goes_down_strictly_past_deadline)
 {
     ph_device_t d;
@@ -3601,6 +3652,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, fsm_declared_device_never_heard_from);
     tcase_add_test(tc, fsm_beat_brings_a_down_device_back_up);
     tcase_add_test(tc, fsm_first_beat_reported_only_when_asked);
+    tcase_add_test(tc, fsm_due_exactly_when_a_step_does_something);
 
     tc = tcase(s, "event");
     tcase_add_test(tc, event_from_device_copies_the_facts);
