@@ -17,7 +17,8 @@ port=${PORT:-8790}
 trap bench_cleanup EXIT
 bench_start "$(mktemp -d /tmp/phonehome-bench.XXXXXX)" "$port" "$devices"
 
-# Requests per second; a run with any non-2xx answer measures nothing.
+# Requests per second and the largest latency; a run with any non-2xx
+# answer measures nothing.
 rps() {
     out=$(wrk -t2 -c32 -d"${secs}s" "$@")
     if echo "$out" | grep -q 'Non-2xx'; then
@@ -25,7 +26,7 @@ rps() {
         echo "$out" >&2
         exit 1
     fi
-    echo "$out" | sed -n 's/^Requests\/sec: *//p'
+    echo "$(echo "$out" | sed -n 's/^Requests\/sec: *//p') $(echo "$out" | awk '$1 == "Latency" { print $4 }')"
 }
 
 for url in "http://127.0.0.1:$port/ok.txt" "http://127.0.0.1:$port/raspberrypiPhoneHome/bench-0"; do
@@ -36,12 +37,14 @@ done
 # Fill the table first, so that every measured beat finds its slot.
 bench_fill "$port" "$devices"
 echo "devices in the table: $(bench_auto "$port" PhoneHomeDevices) of $devices"
-echo "round static_rps beat_rps ratio"
+echo "round static_rps beat_rps ratio static_max_latency beat_max_latency"
 i=1
 while [ "$i" -le "$rounds" ]; do
-    s=$(rps "http://127.0.0.1:$port/ok.txt")
-    b=$(rps -s "$run/names.lua" "http://127.0.0.1:$port/")
-    echo "$i $s $b $(echo "$b $s" | awk '{ printf "%.2f", $1 / $2 }')"
+    set -- $(rps "http://127.0.0.1:$port/ok.txt")
+    s=$1 sl=$2
+    set -- $(rps -s "$run/names.lua" "http://127.0.0.1:$port/")
+    b=$1 bl=$2
+    echo "$i $s $b $(echo "$b $s" | awk '{ printf "%.2f", $1 / $2 }') $sl $bl"
     i=$((i + 1))
 done
 sleep 3

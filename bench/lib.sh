@@ -93,7 +93,9 @@ bench_auto() {
 # bench_fill PORT N: beat all N names (bench-0 .. bench-N-1) at least once.
 bench_fill() {
     tries=0
-    while [ "$(bench_auto "$1" PhoneHomeDevices)" -lt "$2" ] && [ "$tries" -lt 40 ]; do
+    while [ "$tries" -lt 40 ]; do
+        have=$(bench_auto "$1" PhoneHomeDevices)
+        [ "${have:-0}" -lt "$2" ] || break
         wrk -t2 -c32 -d3s -s "$run/names.lua" "http://127.0.0.1:$1/" >/dev/null
         tries=$((tries + 1))
     done

@@ -37,6 +37,8 @@ APLOG_USE_MODULE(phonehome);
 /* Slots visited per hold of the table's lock: a beat never waits for a
  * whole scan of a large table, only for one chunk (about 30 us). */
 #define PH_CHUNK            1024
+/* The snapshot copies whole slots under the lock: 128 (48 KB) at a time. */
+#define PH_SNAP_CHUNK       128
 
 static apr_time_t ph_last_snapshot;
 static apr_uint32_t ph_snap_changes, ph_snap_urgent;   /* as last written */
@@ -82,7 +84,8 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
     /* Fault the new pages in now, not while holding the lock. */
     memset(copy, 0, sizeof(ph_device_t) * (used ? used : 1));
     for (id = 0; id < used; ) {
-        apr_uint32_t end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
+        apr_uint32_t end = used - id > PH_SNAP_CHUNK ? id + PH_SNAP_CHUNK
+                                                     : used;
         apr_time_t held;
 
         if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
