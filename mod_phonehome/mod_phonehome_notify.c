@@ -9,9 +9,9 @@
  * Channels (PhoneHomeNotify): a third singleton watchdog that never waits
  * on a server.  Every tick it
  *   1. digests the queue into mails and notifications (ph_queue_digest);
- *   2. starts the notifications that are due, at most one a channel at a
- *      time and in the order they were written, as libcurl transfers on
- *      one multi handle, each with its own timeouts;
+ *   2. starts the notifications that are due, one a channel at a time
+ *      and strictly in the order they were written, as libcurl transfers
+ *      on one multi handle, each with its own timeouts;
  *   3. moves every transfer on for a moment and settles the finished
  *      ones: a 2xx removes the file; no answer, 408, 429 or 5xx is retried
  *      with backoff (or after Retry-After, when that is longer) until
@@ -375,9 +375,13 @@ static void ph_xfer_done(server_rec *s, ph_xfer_t *x, CURLcode rc)
     ph_outbox_stats(p, apr_psprintf(p, "%s: %s", x->fname, why));
 }
 
-/* Start what is due: the oldest file of each idle channel first. */
+/* Start what is due.  A channel's notifications go strictly in the order
+ * they were written (the names sort so): only its oldest file is a
+ * candidate, so a Good never overtakes the Error still being retried. */
 static void ph_notify_scan(server_rec *s, apr_pool_t *p)
 {
+    int nchan = ph_shared.conf->channels->nelts;
+    char *seen = apr_pcalloc(p, (apr_size_t)nchan + 1);
     apr_array_header_t *files;
     int i;
 
@@ -390,15 +394,22 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
         const char *dot = strchr(fname, '.');
         int chan = -1;
 
-        /* "<id>.<channel>.notify": a busy channel's files wait unread. */
+        /* "<id>.<channel>.notify" */
         if (dot) {
             chan = ph_channel_find(ph_shared.conf, apr_pstrmemdup(p, dot + 1,
                                    strlen(dot + 1)
                                    - strlen(PH_NOTIFY_SUFFIX)));
         }
-        if (chan < 0 || !ph_busy[chan]) {
-            ph_xfer_start(s, p, fname);
+        if (chan >= 0) {
+            if (seen[chan] || ph_busy[chan]) {
+                seen[chan] = 1;
+                continue;
+            }
+            seen[chan] = 1;
         }
+        /* A file whose name names no channel is read, and moved to dead/
+         * if its header names none either. */
+        ph_xfer_start(s, p, fname);
     }
 }
 

@@ -211,7 +211,8 @@ const char *ph_notify_check(apr_pool_t *p, ph_notify_chan_t *c)
     const char *s;
 
     /* A URL from a file is a secret: errors name the file instead. */
-    shown = c->url_file ? apr_pstrcat(p, "the URL in ", c->url_file, NULL)
+    shown = c->url_file ? apr_pstrcat(p, "the URL in ",
+                                      ph_text_oneline(p, c->url_file), NULL)
                         : apr_psprintf(p, "'%s'", ph_text_oneline(p, url));
     if (url == NULL || *url == '\0' || strlen(url) > PH_NOTIFY_URL_MAX) {
         return apr_pstrcat(p, shown, " is not a URL", NULL);

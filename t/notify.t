@@ -2,8 +2,8 @@
 # HTTP receiver (t/http_sink.py) that records every request, and mail
 # through t/smtp_sink.py.  Each kind's request, retry on 503 with
 # Retry-After, dead at once on 401, the outbox across kill -9, digests per
-# channel, Notify= routing, a hung service that delays nothing else, and
-# no secret anywhere.
+# channel, Notify= routing, a channel's alerts in order, a hung service
+# that delays nothing else, and no secret anywhere.
 use strict;
 use warnings FATAL => 'all';
 use utf8;
@@ -82,7 +82,7 @@ my $user_file = secret_file('user', $USER);
     my $rx = start_http(name => 'kinds');
     my $u = $rx->url;
     my $hook_file = secret_file('hook', "$u/slack/T000/B000/XSECRETX");
-    my $h = server('kinds', <<"EOC");
+    my $h = server('notify-kinds', <<"EOC");
 PhoneHomeNotify hook     $u/hook token-file=$token_file
 PhoneHomeNotify phone    $u/ntfy/alerts kind=ntfy
 PhoneHomeNotify gotify   $u/gotify/ kind=gotify token-file=$token_file priority=9
@@ -198,6 +198,9 @@ EOC
     like $metrics, qr/^phonehome_notify_sent_total\{channel="phone",kind="ntfy"\} 1$/m, '?metrics: sent per channel';
     like $metrics, qr/^phonehome_notify_queued\{channel="phone",kind="ntfy"\} 0$/m, '?metrics: queued per channel';
     ok poll_until(10, sub { events_log($h) =~ /"event":"notify_sent".*"channel":"phone"/ }), 'events.log: notify_sent';
+    my $html = LWP::UserAgent->new->get("$b/phonehome-status")->decoded_content;
+    like $html, qr{<tr><td>hook</td><td>webhook</td><td>0</td><td>0</td><td>1</td><td>-</td></tr>},
+         'HTML: a row per channel';
 
     # Back up: a Good on every channel.
     beat('/raspberrypiPhoneHome/kitchen-pi', base => $b);
@@ -220,7 +223,7 @@ EOC
 {
     my $busy = start_http(name => 'busy', fail_first => 2, fail_status => 503, retry_after => 7);
     my $bad = start_http(name => 'bad', status => 401);
-    my $h = server('retry', <<"EOC" . "PhoneHomeRetryPeriod 600\n");
+    my $h = server('notify-retry', <<"EOC" . "PhoneHomeRetryPeriod 600\n");
 PhoneHomeNotify busy ${\ $busy->url}/busy kind=ntfy
 PhoneHomeNotify bad  ${\ $bad->url}/bad token-file=$token_file
 EOC
@@ -261,11 +264,27 @@ EOC
     $bad->stop;
 }
 
+# --- A channel's alerts arrive in order: a Good waits for the Error ---------
+{
+    my $rx = start_http(name => 'order', fail_first => 1, fail_status => 503, retry_after => 5);
+    my $h = server('notify-order', "PhoneHomeNotify phone ${\ $rx->url}/order kind=ntfy\n");
+    beat('/raspberrypiPhoneHome/order-pi', base => $h->base);
+    ok poll_until(30, sub { scalar $rx->requests }), 'the Error is tried and refused with 503';
+    is beat('/raspberrypiPhoneHome/order-pi', base => $h->base)->code, 200, 'the device comes back at once';
+    ok poll_until(30, sub { events_log($h) =~ /"event":"notify_queued".*"event":"notify_queued"/s }),
+       'the Good is queued while the Error waits for its retry';
+    my @r = $rx->wait_requests(3, 60);
+    is_deeply [map { decode_subject($_->{headers}{title} // '') =~ /^(\w+)/ ? "$1 $_->{status}" : '?' } @r],
+              ['Error 503', 'Error 200', 'Good 200'], 'Error, Error again, then Good: never out of order';
+    $h->stop;
+    $rx->stop;
+}
+
 # --- Queued while the service is down, kill -9, delivered after restart ----
 {
     my $rx = start_http(name => 'restart');
     $rx->stop;                                  # the service is down
-    my $h = server('restart', "PhoneHomeNotify phone ${\ $rx->url}/topic kind=ntfy\n");
+    my $h = server('notify-restart', "PhoneHomeNotify phone ${\ $rx->url}/topic kind=ntfy\n");
     beat('/raspberrypiPhoneHome/lost-pi', base => $h->base);
     ok poll_until(20, sub { state_of($h, 'lost-pi') eq 'down' }), 'a device goes down';
     ok poll_until(30, sub {
@@ -293,7 +312,7 @@ EOC
     my $rx = start_http(name => 'digest');
     my $smtp = start_smtp(name => 'notify-digest');
     my $u = $rx->url;
-    my $h = server('digest', <<"EOC");
+    my $h = server('notify-digest', <<"EOC");
 PhoneHomeDigestWindow 3
 PhoneHomeMailFrom pialert\@example.com
 PhoneHomeMailTo me\@example.com
@@ -335,7 +354,7 @@ EOC
     my $hang = start_http(name => 'hang', hang => 1);
     my $rx = start_http(name => 'fine');
     my $smtp = start_smtp(name => 'notify-hang');
-    my $h = server('hang', <<"EOC");
+    my $h = server('notify-hang', <<"EOC");
 PhoneHomeMailFrom pialert\@example.com
 PhoneHomeMailTo me\@example.com
 PhoneHomeSMTPServer 127.0.0.1:${\ $smtp->port}
@@ -378,11 +397,11 @@ EOC
     my $i = 0;
     for my $case (@bad) {
         my ($conf, $re) = @$case;
-        my ($rc, $out) = config_test('badnotify' . $i++, phonehome_conf() . "$conf\n");
+        my ($rc, $out) = config_test('notify-bad' . $i++, phonehome_conf() . "$conf\n");
         ok $rc != 0, "refused: $conf";
         like $out, $re, 'with a message naming it' or diag $out;
     }
-    my ($rc, $out) = config_test('goodnotify', phonehome_conf() . <<"EOC");
+    my ($rc, $out) = config_test('notify-good', phonehome_conf() . <<"EOC");
 PhoneHomeNotify a ntfy://ntfy.sh/my-alerts
 PhoneHomeNotify b pushover:// token-file=$token_file user-file=$user_file
 PhoneHomeNotify c telegram:// token-file=$token_file chat=\@mychannel
