@@ -44,7 +44,6 @@ APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_NOTIFY  "_phonehome_notify_"
 #define PH_NOTIFY_TICK      apr_time_from_msec(250)
-#define PH_NOTIFY_SCAN      apr_time_from_msec(1000)
 #define PH_NOTIFY_WAIT_MS   200         /* curl_multi_poll per tick */
 #define PH_NOTIFY_BACKOFF_CAP apr_time_from_sec(600)
 #define PH_NOTIFY_CONNECT_MS 10000L
@@ -68,7 +67,6 @@ static volatile int ph_notify_stopping;
 static apr_pool_t *ph_notify_pool;
 static CURLM *ph_multi;
 static ph_xfer_t **ph_busy;             /* per channel, or NULL */
-static apr_time_t ph_last_scan;
 
 static const char *ph_dir(apr_pool_t *p, const char *sub)
 {
@@ -468,7 +466,6 @@ static apr_status_t ph_notify_callback(int state, void *data,
     switch (state) {
     case AP_WATCHDOG_STATE_STARTING:
         ph_notify_stopping = 0;
-        ph_last_scan = 0;
         if (apr_pool_create(&ph_notify_pool, NULL) != APR_SUCCESS) {
             ph_notify_pool = NULL;
             break;
@@ -486,12 +483,11 @@ static apr_status_t ph_notify_callback(int state, void *data,
         if (ph_notify_stopping || ph_notify_pool == NULL) {
             break;
         }
-        if (apr_time_now() - ph_last_scan >= PH_NOTIFY_SCAN) {
-            ph_last_scan = apr_time_now();
-            ph_queue_digest(s, pool);
-            if (ph_multi) {
-                ph_notify_scan(s, pool);
-            }
+        /* Every tick: a transition is mailed or sent a moment after the
+         * digest window, and a channel's next file follows at once. */
+        ph_queue_digest(s, pool);
+        if (ph_multi) {
+            ph_notify_scan(s, pool);
         }
         if (ph_multi) {
             ph_notify_drive(s, PH_NOTIFY_WAIT_MS);

@@ -303,6 +303,15 @@ EOC
     is scalar @r, 1, 'the queued notification is delivered after kill -9';
     like $r[0]{body} // '', qr/^lost-pi \(Raspberry Pi phone home\) is now in state: Error/, 'the right one';
     ok poll_until(20, sub { (channel_of($h, 'phone')->{queued} // 1) == 0 }), 'and the outbox is empty';
+
+    # A graceful restart (the module and libcurl loaded again) sends
+    # nothing twice, and the channel keeps working.
+    ok $h->graceful, 'graceful restart';
+    my $good = sub { grep { ($_->{body} // '') =~ /^lost-pi \(Raspberry Pi phone home\) is now in state: Good/ } $rx->requests };
+    beat('/raspberrypiPhoneHome/lost-pi', base => $h->base);
+    ok poll_until(30, sub { scalar $good->() }), 'the Good arrives after the graceful restart';
+    sleep 2;
+    is scalar(() = $good->()), 1, 'once';
     $h->stop;
     $rx->stop;
 }

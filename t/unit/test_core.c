@@ -3414,6 +3414,25 @@ static void notify_refused(const char *line, const char *reason)
                   line);
 }
 
+START_TEST(conf_device_notify_option)
+{
+    ph_devconf_t dc;
+
+    memset(&dc, 0, sizeof(dc));
+    ck_assert_ptr_eq(ph_conf_device_option(pool, &dc, "Notify=phone,mail"),
+                     NULL);
+    ck_assert_int_eq(dc.notify->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(dc.notify, 0, const char *), "phone");
+    ck_assert_str_eq(APR_ARRAY_IDX(dc.notify, 1, const char *), "mail");
+    ck_assert_ptr_eq(ph_conf_device_option(pool, &dc, "notify=MAIL"), NULL);
+    ck_assert_ptr_ne(ph_conf_device_option(pool, &dc, "Notify="), NULL);
+    ck_assert_ptr_ne(ph_conf_device_option(pool, &dc, "Notify=,"), NULL);
+    ck_assert_ptr_ne(strstr(ph_conf_device_option(pool, &dc,
+                                                  "Notify=a,b/c"),
+                            "Notify='b/c'"), NULL);
+}
+END_TEST
+
 START_TEST(notify_kind_from_scheme_or_option)
 {
     ph_notify_chan_t c;
@@ -4022,6 +4041,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, outbox_backoff);
 
     tc = tcase(s, "notify");
+    tcase_add_test(tc, conf_device_notify_option);
     tcase_add_test(tc, notify_kind_from_scheme_or_option);
     tcase_add_test(tc, notify_bad_lines_are_refused);
     tcase_add_test(tc, notify_secret_is_the_first_line);
