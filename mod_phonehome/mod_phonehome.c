@@ -86,6 +86,7 @@ static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
     c->beat_rate.period = apr_time_from_sec(60);
     c->register_rate.n = 20;
     c->register_rate.period = apr_time_from_sec(60);
+    c->channels = apr_array_make(p, 2, sizeof(ph_notify_chan_t));
     return c;
 }
 
@@ -217,6 +218,67 @@ static const char *ph_set_device(cmd_parms *cmd, void *d, const char *raw)
                                         dc->name, dc->key_file, why));
     }
     apr_hash_set(c->device_index, dc->name, APR_HASH_KEY_STRING, dc);
+    return NULL;
+}
+
+/* A channel's secret file, read as root like a Key= file; messages name
+ * the file, never what is in it. */
+static const char *ph_read_secret(apr_pool_t *p, const char *file,
+                                  const char **path, const char **secret)
+{
+    char *buf, err[120];
+    apr_size_t len;
+    apr_status_t rv;
+    const char *why;
+
+    *path = ap_server_root_relative(p, file);
+    if (*path == NULL) {
+        return apr_psprintf(p, "'%s' is not a path",
+                            ph_text_oneline(p, file));
+    }
+    rv = ph_spool_read(p, *path, &buf, &len, 8192);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "cannot read %s (%s)", *path,
+                            apr_strerror(rv, err, sizeof(err)));
+    }
+    if ((why = ph_notify_secret(p, buf, len, secret)) != NULL) {
+        return apr_psprintf(p, "%s: %s", *path, why);
+    }
+    return NULL;
+}
+
+static const char *ph_add_notify(cmd_parms *cmd, void *d, const char *raw)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+    apr_array_header_t *words;
+    ph_notify_chan_t chan;
+    const char *why;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if ((why = ph_conf_words(cmd->pool, raw, &words)) != NULL
+        || (why = ph_notify_parse(cmd->pool, words, &chan)) != NULL) {
+        return ph_bad(cmd, why);
+    }
+    if (ph_channel_find(c, chan.name) >= 0) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "channel '%s' is "
+                                        "declared twice", chan.name));
+    }
+    if ((chan.url_file && (why = ph_read_secret(cmd->pool, chan.url_file,
+                                                &chan.url_file, &chan.url)))
+        || (chan.token_file && (why = ph_read_secret(cmd->pool,
+                                                     chan.token_file,
+                                                     &chan.token_file,
+                                                     &chan.token)))
+        || (chan.user_file && (why = ph_read_secret(cmd->pool,
+                                                    chan.user_file,
+                                                    &chan.user_file,
+                                                    &chan.user)))
+        || (why = ph_notify_check(cmd->pool, &chan)) != NULL) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "channel '%s': %s",
+                                        chan.name, why));
+    }
+    *(ph_notify_chan_t *)apr_array_push(c->channels) = chan;
     return NULL;
 }
 
@@ -379,7 +441,10 @@ static const command_rec ph_cmds[] = {
         "(default On)"),
     AP_INIT_RAW_ARGS("PhoneHomeDevice", ph_set_device, NULL, RSRC_CONF,
         "Declare a device: name [MaxAge=s] [Name=\"text\"] [MailTo=a,b] "
-        "[Key=file]"),
+        "[Key=file] [Notify=channel,mail]"),
+    AP_INIT_RAW_ARGS("PhoneHomeNotify", ph_add_notify, NULL, RSRC_CONF,
+        "A push or webhook channel: name URL [kind=] [token-file=] "
+        "[user-file=] [chat=] [room=] [tags=] [priority=] [timeout=]"),
     AP_INIT_TAKE1("PhoneHomeMonitorName", ph_set_monitor_name, NULL,
         RSRC_CONF, "Names the monitor in mail (default \"Raspberry Pi phone "
         "home\")"),
@@ -436,6 +501,54 @@ const apr_array_header_t *ph_recipients(const ph_server_conf_t *conf,
                                           APR_HASH_KEY_STRING);
 
     return (dc && dc->mail_to) ? dc->mail_to : conf->mail_to;
+}
+
+int ph_channel_find(const ph_server_conf_t *conf, const char *name)
+{
+    int i;
+
+    for (i = 0; i < conf->channels->nelts; i++) {
+        if (strcmp(APR_ARRAY_IDX(conf->channels, i,
+                                 ph_notify_chan_t).name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Notify= names the routes; without it, a device goes everywhere. */
+static int ph_routed(const ph_devconf_t *dc, const char *name)
+{
+    int i;
+
+    for (i = 0; i < dc->notify->nelts; i++) {
+        if (strcasecmp(APR_ARRAY_IDX(dc->notify, i, const char *),
+                       name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ph_route_mail(const ph_server_conf_t *conf, const char *device)
+{
+    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
+                                          APR_HASH_KEY_STRING);
+
+    /* A device's own MailTo= always asks for mail. */
+    return dc == NULL || dc->notify == NULL || dc->mail_to != NULL
+           || ph_routed(dc, PH_NOTIFY_MAIL);
+}
+
+int ph_route_channel(const ph_server_conf_t *conf, const char *device,
+                     int chan)
+{
+    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
+                                          APR_HASH_KEY_STRING);
+
+    return dc == NULL || dc->notify == NULL
+           || ph_routed(dc, APR_ARRAY_IDX(conf->channels, chan,
+                                          ph_notify_chan_t).name);
 }
 
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
@@ -534,6 +647,26 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                          "PhoneHomeMailFrom is not: alerts could not be "
                          "mailed");
             return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    {
+        int i, j;
+
+        for (i = 0; i < c->devices->nelts; i++) {
+            ph_devconf_t *dc = &APR_ARRAY_IDX(c->devices, i, ph_devconf_t);
+
+            for (j = 0; dc->notify && j < dc->notify->nelts; j++) {
+                const char *n = APR_ARRAY_IDX(dc->notify, j, const char *);
+
+                if (strcasecmp(n, PH_NOTIFY_MAIL) != 0
+                    && ph_channel_find(c, n) < 0) {
+                    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                                 "PH00015: PhoneHomeDevice %s: Notify=%s: "
+                                 "no PhoneHomeNotify channel has that name",
+                                 dc->name, n);
+                    return HTTP_INTERNAL_SERVER_ERROR;
+                }
+            }
         }
     }
     if ((apr_uint32_t)c->devices->nelts > c->max_devices) {
@@ -685,8 +818,10 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (rv == APR_SUCCESS) {
         rv = ph_storage->create(&ph_index_mem, PH_SLOTMEM_INDEX,
                                 ph_table_index_size(c->max_devices)
-                                + sizeof(ph_rate_ip_t) * PH_RATE_IPS, 1, 0,
-                                pconf);
+                                + sizeof(ph_rate_ip_t) * PH_RATE_IPS
+                                + sizeof(ph_chan_stat_t)
+                                  * (apr_size_t)(c->channels->nelts + 1), 1,
+                                0, pconf);
     }
     if (rv == APR_SUCCESS) {
         rv = ph_storage->dptr(ph_index_mem, 0, &index);
@@ -716,6 +851,10 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     ph_table_rebuild(&ph_shared.table, index, c->max_devices);
     ph_shared.rate_ips = (ph_rate_ip_t *)((char *)index
                                           + ph_table_index_size(c->max_devices));
+    ph_shared.chan_stats = (ph_chan_stat_t *)(ph_shared.rate_ips
+                                              + PH_RATE_IPS);
+    memset(ph_shared.chan_stats, 0, sizeof(ph_chan_stat_t)
+                                    * (apr_size_t)(c->channels->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
     ph_apply_conf(c, retained->started);
 
@@ -725,7 +864,8 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;      /* httpd has logged why */
     }
     if ((rv = ph_watchdog_register(pconf, s)) != APR_SUCCESS
-        || (rv = ph_mail_register(pconf, s)) != APR_SUCCESS) {
+        || (rv = ph_mail_register(pconf, s)) != APR_SUCCESS
+        || (rv = ph_notify_register(pconf, s)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "PH00014: cannot register with mod_watchdog");
         return HTTP_INTERNAL_SERVER_ERROR;

@@ -22,6 +22,7 @@
 
 #include "ph_conf.h"
 #include "ph_device.h"
+#include "ph_notify.h"
 #include "ph_rate.h"
 #include "ph_table.h"
 
@@ -56,6 +57,7 @@ typedef struct ph_server_conf_t {
     int                 notify_first_beat;
     ph_rate_t           beat_rate;          /* PhoneHomeRateLimit */
     ph_rate_t           register_rate;      /* PhoneHomeRegisterLimit */
+    apr_array_header_t *channels;           /* ph_notify_chan_t */
 } ph_server_conf_t;
 
 /* Subdirectories of PhoneHomeStateDir. */
@@ -64,12 +66,23 @@ typedef struct ph_server_conf_t {
 #define PH_DIR_DEAD         "dead"          /* mails given up on */
 #define PH_EVENTS_LOG       "events.log"
 
+/* A channel's counts for the status page, in shared memory (one per
+ * PhoneHomeNotify, in configuration order; reset by every restart). */
+typedef struct ph_chan_stat_t {
+    apr_uint32_t        queued;             /* in outbox/ */
+    apr_uint32_t        dead;               /* in dead/ */
+    apr_uint64_t        sent;               /* since httpd (re)started */
+    apr_time_t          last_error_time;
+    char                last_error[160];    /* redacted, one line */
+} ph_chan_stat_t;
+
 /* The live table, set up in post_config and inherited by every child. */
 typedef struct ph_shared_t {
     ph_table_t          table;
     apr_global_mutex_t *mutex;
     ph_server_conf_t   *conf;               /* the main server's */
     ph_rate_ip_t       *rate_ips;           /* new names per client address */
+    ph_chan_stat_t     *chan_stats;         /* conf->channels->nelts */
 } ph_shared_t;
 
 extern module AP_MODULE_DECLARE_DATA phonehome_module;
@@ -89,6 +102,13 @@ ph_device_t *ph_slot(void *baton, apr_uint32_t id);
 const apr_array_header_t *ph_recipients(const ph_server_conf_t *conf,
                                         const char *device);
 
+/** Whether @a device's alerts go by mail (Notify= may leave mail out). */
+int ph_route_mail(const ph_server_conf_t *conf, const char *device);
+
+/** Whether @a device's alerts go to channel number @a chan. */
+int ph_route_channel(const ph_server_conf_t *conf, const char *device,
+                     int chan);
+
 /** Append one JSON line to StateDir/events.log. */
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
 
@@ -104,6 +124,18 @@ apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
 
 /* mod_phonehome_mail.c: the outbox and its sender */
 apr_status_t ph_mail_register(apr_pool_t *pconf, server_rec *s);
+/** Queue to outbox: transitions older than the digest window become one
+ *  mail per kind and recipient set and one notification per kind and
+ *  channel, written (synced) before the queue files are removed. */
+void ph_queue_digest(server_rec *s, apr_pool_t *p);
+/** Count the queue, the outbox and dead/ for the status page, per channel
+ *  too; @a error, if not NULL, becomes the last delivery error. */
+void ph_outbox_stats(apr_pool_t *p, const char *error);
+
+/* mod_phonehome_notify.c: channels, sent with libcurl */
+apr_status_t ph_notify_register(apr_pool_t *pconf, server_rec *s);
+/** The channel number of @a name, or -1. */
+int ph_channel_find(const ph_server_conf_t *conf, const char *name);
 
 /* mod_phonehome_status.c */
 int ph_status_handler(request_rec *r);

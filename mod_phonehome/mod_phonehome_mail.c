@@ -7,11 +7,15 @@
 
 /*
  * The outbox: a second singleton watchdog, so that a slow or dead SMTP
- * server never delays detection or beats.  Each second it
- *   1. turns queued transitions older than PhoneHomeDigestWindow into mails,
- *      one per kind (Error, Good) and recipient set, written to the outbox
- *      (synced) before the queue files are removed;
- *   2. sends each outbox mail that is due through libesmtp; a failure is
+ * server never delays detection or beats.
+ *   1. ph_queue_digest() turns queued transitions older than
+ *      PhoneHomeDigestWindow into mails, one per kind (Error, Good) and
+ *      recipient set, and notifications, one per kind and channel, written
+ *      to the outbox (synced) before the queue files are removed.  The
+ *      channels' watchdog (mod_phonehome_notify.c) calls it, since that
+ *      thread never blocks on a server.
+ *   2. Every quarter second this one sends each outbox mail that is due
+ *      through libesmtp; a failure is
  *      retried with backoff until PhoneHomeRetryPeriod has passed, then the
  *      mail is moved to dead/ and stays there.
  * Delivery is at least once: a crash between sending and removing the file
@@ -34,6 +38,7 @@
 #include "mod_phonehome.h"
 #include "ph_event.h"
 #include "ph_mail.h"
+#include "ph_notify.h"
 #include "ph_outbox.h"
 #include "ph_spool.h"
 #include "ph_text.h"
@@ -41,7 +46,9 @@
 APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_MAIL    "_phonehome_mail_"
-#define PH_MAIL_TICK        apr_time_from_msec(1000)
+/* A quarter second: the queue is digested in another thread, so a mail
+ * waits at most this long once it is in the outbox. */
+#define PH_MAIL_TICK        apr_time_from_msec(250)
 #define PH_BACKOFF_CAP      apr_time_from_sec(600)
 #define PH_SMTP_TIMEOUT_MS  30000L
 
@@ -53,23 +60,66 @@ static const char *ph_dir(apr_pool_t *p, const char *sub)
     return apr_pstrcat(p, ph_shared.conf->state_dir, "/", sub, NULL);
 }
 
-/* The status page's view of the outbox. */
-static void ph_outbox_stats(apr_pool_t *p, const char *error)
+/* The channel of a notification file, "<id>.<channel>.notify", or -1. */
+static int ph_file_channel(const char *fname)
 {
-    apr_array_header_t *queued, *pending, *dead;
+    const char *dot = strchr(fname, '.');
+    const char *end = strrchr(fname, '.');
+    char name[PH_NOTIFY_NAME_MAX + 1];
 
-    if (ph_spool_list(p, ph_dir(p, PH_DIR_OUTBOX), PH_OUTBOX_SUFFIX, &queued)
-        || ph_spool_list(p, ph_dir(p, PH_DIR_QUEUE), ".ev", &pending)
-        || ph_spool_list(p, ph_dir(p, PH_DIR_DEAD), PH_OUTBOX_SUFFIX,
-                         &dead)) {
+    if (dot == NULL || end == dot || (apr_size_t)(end - dot - 1)
+                                     > PH_NOTIFY_NAME_MAX) {
+        return -1;
+    }
+    apr_cpystrn(name, dot + 1, (apr_size_t)(end - dot));
+    return ph_channel_find(ph_shared.conf, name);
+}
+
+/* Files in @a dir ending in .mail or .notify; channels counted in @a per. */
+static int ph_count_dir(apr_pool_t *p, const char *dir, apr_uint32_t *per,
+                        int nchan, int *ok)
+{
+    apr_array_header_t *mails, *notes;
+    int i;
+
+    if (ph_spool_list(p, dir, PH_OUTBOX_SUFFIX, &mails)
+        || ph_spool_list(p, dir, PH_NOTIFY_SUFFIX, &notes)) {
+        *ok = 0;
+        return 0;
+    }
+    for (i = 0; i < notes->nelts; i++) {
+        int chan = ph_file_channel(APR_ARRAY_IDX(notes, i, char *));
+
+        if (chan >= 0 && chan < nchan) {
+            per[chan]++;
+        }
+    }
+    return mails->nelts + notes->nelts;
+}
+
+void ph_outbox_stats(apr_pool_t *p, const char *error)
+{
+    int nchan = ph_shared.conf->channels->nelts, ok = 1, i;
+    apr_uint32_t *queued = apr_pcalloc(p, sizeof(apr_uint32_t) * (nchan + 1));
+    apr_uint32_t *dead = apr_pcalloc(p, sizeof(apr_uint32_t) * (nchan + 1));
+    apr_array_header_t *pending;
+    int nqueued, ndead;
+
+    nqueued = ph_count_dir(p, ph_dir(p, PH_DIR_OUTBOX), queued, nchan, &ok);
+    ndead = ph_count_dir(p, ph_dir(p, PH_DIR_DEAD), dead, nchan, &ok);
+    if (!ok || ph_spool_list(p, ph_dir(p, PH_DIR_QUEUE), ".ev", &pending)) {
         return;
     }
     if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
         return;
     }
-    ph_shared.table.hdr->outbox_queued = (apr_uint32_t)(queued->nelts
+    ph_shared.table.hdr->outbox_queued = (apr_uint32_t)(nqueued
                                                         + pending->nelts);
-    ph_shared.table.hdr->outbox_dead = (apr_uint32_t)dead->nelts;
+    ph_shared.table.hdr->outbox_dead = (apr_uint32_t)ndead;
+    for (i = 0; i < nchan; i++) {
+        ph_shared.chan_stats[i].queued = queued[i];
+        ph_shared.chan_stats[i].dead = dead[i];
+    }
     if (error) {
         apr_cpystrn(ph_shared.table.hdr->last_error, error,
                     sizeof(ph_shared.table.hdr->last_error));
@@ -82,11 +132,86 @@ static void ph_outbox_stats(apr_pool_t *p, const char *error)
 /* 1. Queue to outbox                                                  */
 
 typedef struct {
-    const char         *key;            /* word and recipients */
+    const char         *key;            /* word and recipients or channel */
     int                 kind;
-    const apr_array_header_t *to;
+    const apr_array_header_t *to;       /* mail: the recipients */
+    int                 chan;           /* else: the channel, or -1 */
     apr_array_header_t *events;         /* const ph_event_t * */
 } ph_group_t;
+
+static ph_group_t *ph_group(apr_pool_t *p, apr_hash_t *by_key,
+                            apr_array_header_t *groups, const char *key,
+                            int kind)
+{
+    ph_group_t *g = apr_hash_get(by_key, key, APR_HASH_KEY_STRING);
+
+    if (g == NULL) {
+        g = apr_pcalloc(p, sizeof(*g));
+        g->key = key;
+        g->kind = kind;
+        g->chan = -1;
+        g->events = apr_array_make(p, 4, sizeof(ph_event_t *));
+        apr_hash_set(by_key, key, APR_HASH_KEY_STRING, g);
+        APR_ARRAY_PUSH(groups, ph_group_t *) = g;
+    }
+    return g;
+}
+
+/* A channel's notification: the events themselves, one queue line each;
+ * the request is built at every attempt (secrets stay in memory). */
+static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
+                                  ph_group_t *g, apr_time_t now,
+                                  const char *name, const char **displays)
+{
+    const ph_notify_chan_t *chan = &APR_ARRAY_IDX(ph_shared.conf->channels,
+                                                  g->chan, ph_notify_chan_t);
+    apr_array_header_t *lines = apr_array_make(p, g->events->nelts,
+                                               sizeof(char *));
+    ph_outbox_item_t item;
+    const char *text, *fname;
+    apr_size_t len;
+    apr_status_t rv;
+    ph_mail_t m;
+    int i;
+
+    for (i = 0; i < g->events->nelts; i++) {
+        APR_ARRAY_PUSH(lines, const char *) = apr_pstrcat(p,
+            ph_event_format(p, APR_ARRAY_IDX(g->events, i,
+                                             const ph_event_t *)), "\n",
+            NULL);
+    }
+    memset(&m, 0, sizeof(m));
+    m.monitor = ph_shared.conf->monitor_name;
+    m.now = now;
+    m.n = g->events->nelts;
+    m.events = (const ph_event_t * const *)g->events->elts;
+    m.displays = displays;
+    m.msgid = name;
+
+    memset(&item, 0, sizeof(item));
+    item.created = now;
+    item.subject = ph_mail_subject(p, &m);
+    item.channel = chan->name;
+    item.message = apr_array_pstrcat(p, lines, 0);
+    text = ph_outbox_format(p, &item, &len);
+    fname = apr_pstrcat(p, name, ".", chan->name, PH_NOTIFY_SUFFIX, NULL);
+    rv = ph_spool_write(p, ph_dir(p, PH_DIR_OUTBOX), fname, text, len);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "PH00033: cannot write to the outbox %s",
+                     ph_dir(p, PH_DIR_OUTBOX));
+        return rv;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                 "PH00058: queued notification %s \"%s\" for channel %s",
+                 fname, item.subject, chan->name);
+    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
+                  ",\"event\":\"notify_queued\",\"notify\":\"%s\","
+                  "\"channel\":\"%s\",\"devices\":%d}",
+                  (apr_int64_t)apr_time_sec(now), fname, chan->name,
+                  g->events->nelts));
+    return APR_SUCCESS;
+}
 
 static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
                                   ph_group_t *g, apr_time_t now)
@@ -106,6 +231,9 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
     }
     name = apr_psprintf(p, "%" APR_TIME_T_FMT "-%" APR_PID_T_FMT "-%lu",
                         now, getpid(), ++ph_mail_seq);
+    if (g->chan >= 0) {
+        return ph_notify_add(s, p, g, now, name, displays);
+    }
     memset(&m, 0, sizeof(m));
     m.from = c->mail_from;
     m.to = g->to;
@@ -141,7 +269,7 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
-static void ph_digest(server_rec *s, apr_pool_t *p)
+void ph_queue_digest(server_rec *s, apr_pool_t *p)
 {
     ph_server_conf_t *c = ph_shared.conf;
     const char *qdir = ph_dir(p, PH_DIR_QUEUE);
@@ -177,6 +305,7 @@ static void ph_digest(server_rec *s, apr_pool_t *p)
             const apr_array_header_t *to;
             const char *why, *key;
             ph_group_t *g;
+            int chan;
 
             if ((why = ph_event_parse(e, line)) != NULL) {
                 ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
@@ -184,22 +313,25 @@ static void ph_digest(server_rec *s, apr_pool_t *p)
                              fname, why);
                 continue;
             }
+            /* Digests per channel exactly as for mail: one per kind. */
+            for (chan = 0; chan < c->channels->nelts; chan++) {
+                if (!ph_route_channel(c, e->name, chan)) {
+                    continue;
+                }
+                g = ph_group(p, by_key, groups, apr_psprintf(p, "%s|#%d",
+                             ph_event_word(e->kind), chan), e->kind);
+                g->chan = chan;
+                APR_ARRAY_PUSH(g->events, const ph_event_t *) = e;
+            }
             to = ph_recipients(c, e->name);
-            if (to == NULL || to->nelts == 0 || c->mail_from == NULL) {
+            if (to == NULL || to->nelts == 0 || c->mail_from == NULL
+                || !ph_route_mail(c, e->name)) {
                 continue;               /* logged at detection; no mail */
             }
             key = apr_pstrcat(p, ph_event_word(e->kind), "|",
                               apr_array_pstrcat(p, to, ','), NULL);
-            g = apr_hash_get(by_key, key, APR_HASH_KEY_STRING);
-            if (g == NULL) {
-                g = apr_pcalloc(p, sizeof(*g));
-                g->key = key;
-                g->kind = e->kind;
-                g->to = to;
-                g->events = apr_array_make(p, 4, sizeof(ph_event_t *));
-                apr_hash_set(by_key, key, APR_HASH_KEY_STRING, g);
-                APR_ARRAY_PUSH(groups, ph_group_t *) = g;
-            }
+            g = ph_group(p, by_key, groups, key, e->kind);
+            g->to = to;
             APR_ARRAY_PUSH(g->events, const ph_event_t *) = e;
         }
     }
@@ -417,7 +549,8 @@ static apr_status_t ph_mail_callback(int state, void *data, apr_pool_t *pool)
         break;
     case AP_WATCHDOG_STATE_RUNNING:
         if (!ph_mail_stopping) {
-            ph_digest(s, pool);
+            /* The queue is digested by the channels' thread, which never
+             * waits on a server: a slow SMTP server delays no channel. */
             ph_send_due(s, pool);
         }
         break;

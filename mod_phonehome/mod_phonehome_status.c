@@ -45,6 +45,8 @@ typedef struct {
     apr_uint32_t  tick_usec;
     apr_uint32_t  tick_usec_max;
     apr_uint32_t  lock_usec_max;
+    int             nchan;
+    ph_chan_stat_t *chan;           /* copies, one per PhoneHomeNotify */
 } ph_view_t;
 
 #define PH_RECENT_EVENTS    20
@@ -119,6 +121,9 @@ static apr_status_t ph_view_take(request_rec *r, ph_view_t *v)
     v->tick_usec = t->hdr->tick_usec;
     v->tick_usec_max = t->hdr->tick_usec_max;
     v->lock_usec_max = t->hdr->lock_usec_max;
+    v->nchan = ph_shared.conf->channels->nelts;
+    v->chan = apr_pmemdup(r->pool, ph_shared.chan_stats,
+                          sizeof(ph_chan_stat_t) * (apr_size_t)(v->nchan + 1));
     v->dev = apr_palloc(r->pool, sizeof(ph_device_t) * (used ? used : 1));
     for (id = 0; id < used; id++) {
         ph_device_t *d = t->slot(t->baton, id);
@@ -128,6 +133,9 @@ static apr_status_t ph_view_take(request_rec *r, ph_view_t *v)
         }
     }
     ph_unlock();
+    for (id = 0; id < (apr_uint32_t)v->nchan; id++) {
+        v->chan[id].last_error[sizeof(v->chan[id].last_error) - 1] = '\0';
+    }
     for (id = 0; id < (apr_uint32_t)v->n; id++) {
         v->count[v->dev[id].state & 3]++;
     }
@@ -160,6 +168,11 @@ static apr_int64_t ph_sec(apr_time_t t)
 static apr_int64_t ph_age(const ph_view_t *v, const ph_device_t *d)
 {
     return d->last_seen ? ph_sec(v->now - d->last_seen) : -1;
+}
+
+static const ph_notify_chan_t *ph_view_chan(int i)
+{
+    return &APR_ARRAY_IDX(ph_shared.conf->channels, i, ph_notify_chan_t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -217,6 +230,23 @@ static void ph_render_json(request_rec *r, ph_view_t *v)
             ap_rvputs(r, i ? "," : "", APR_ARRAY_IDX(ev, i, char *), NULL);
         }
     }
+    /* Channels, when there are any: name, kind and counts; never a URL or
+     * a token.  Without PhoneHomeNotify the document is as it was. */
+    ap_rputs(v->nchan ? "],\"channels\":[" : "", r);
+    for (i = 0; i < v->nchan; i++) {
+        const ph_chan_stat_t *cs = &v->chan[i];
+
+        ap_rprintf(r, "%s{\"name\":%s,\"kind\":\"%s\",\"queued\":%u,"
+                   "\"dead\":%u,\"sent\":%" APR_UINT64_T_FMT ","
+                   "\"last_error\":%s,\"last_error_time\":%s}",
+                   i ? "," : "", ph_text_json(p, ph_view_chan(i)->name),
+                   ph_notify_kind_name(ph_view_chan(i)->kind), cs->queued,
+                   cs->dead, cs->sent,
+                   cs->last_error[0] ? ph_text_json(p, cs->last_error)
+                                     : "null",
+                   cs->last_error_time ? apr_psprintf(p, "%" APR_INT64_T_FMT,
+                       ph_sec(cs->last_error_time)) : "null");
+    }
     ap_rputs("]}\n", r);
 }
 
@@ -247,6 +277,25 @@ static void ph_render_auto(request_rec *r, ph_view_t *v)
         ap_rprintf(r, "PhoneHomeLastError: %s\nPhoneHomeLastErrorTime: %"
                    APR_INT64_T_FMT "\n", ph_text_oneline(p, v->last_error),
                    ph_sec(v->last_error_time));
+    }
+    if (v->nchan) {
+        ap_rprintf(r, "PhoneHomeChannels: %d\n", v->nchan);
+    }
+    for (i = 0; i < v->nchan; i++) {
+        const ph_chan_stat_t *cs = &v->chan[i];
+
+        ap_rprintf(r, "Channel[%d]Name: %s\nChannel[%d]Kind: %s\n"
+                   "Channel[%d]Queued: %u\nChannel[%d]Dead: %u\n"
+                   "Channel[%d]Sent: %" APR_UINT64_T_FMT "\n", i,
+                   ph_view_chan(i)->name, i,
+                   ph_notify_kind_name(ph_view_chan(i)->kind), i, cs->queued,
+                   i, cs->dead, i, cs->sent);
+        if (cs->last_error[0]) {
+            ap_rprintf(r, "Channel[%d]LastError: %s\n"
+                       "Channel[%d]LastErrorTime: %" APR_INT64_T_FMT "\n", i,
+                       ph_text_oneline(p, cs->last_error), i,
+                       ph_sec(cs->last_error_time));
+        }
     }
     for (i = 0; i < v->n; i++) {
         const ph_device_t *d = &v->dev[i];
@@ -332,6 +381,38 @@ static void ph_render_metrics(request_rec *r, ph_view_t *v)
                    "started or restarted.");
     ap_rprintf(r, "phonehome_mails_sent_total %" APR_UINT64_T_FMT "\n",
                v->sent);
+    for (i = 0; i < v->nchan; i++) {
+        if (i == 0) {
+            ph_metric_head(r, "phonehome_notify_queued", "gauge",
+                           "Notifications waiting in the outbox, per "
+                           "channel.");
+        }
+        ap_rprintf(r, "phonehome_notify_queued{channel=\"%s\",kind=\"%s\"} "
+                   "%u\n", ph_view_chan(i)->name,
+                   ph_notify_kind_name(ph_view_chan(i)->kind),
+                   v->chan[i].queued);
+    }
+    for (i = 0; i < v->nchan; i++) {
+        if (i == 0) {
+            ph_metric_head(r, "phonehome_notify_dead", "gauge",
+                           "Notifications given up on, per channel.");
+        }
+        ap_rprintf(r, "phonehome_notify_dead{channel=\"%s\",kind=\"%s\"} "
+                   "%u\n", ph_view_chan(i)->name,
+                   ph_notify_kind_name(ph_view_chan(i)->kind),
+                   v->chan[i].dead);
+    }
+    for (i = 0; i < v->nchan; i++) {
+        if (i == 0) {
+            ph_metric_head(r, "phonehome_notify_sent_total", "counter",
+                           "Notifications a channel's service accepted "
+                           "since httpd started or restarted.");
+        }
+        ap_rprintf(r, "phonehome_notify_sent_total{channel=\"%s\","
+                   "kind=\"%s\"} %" APR_UINT64_T_FMT "\n", ph_view_chan(i)->name,
+                   ph_notify_kind_name(ph_view_chan(i)->kind),
+                   v->chan[i].sent);
+    }
     ph_metric_head(r, "phonehome_tick_seconds", "gauge",
                    "How long the last detection tick took.");
     ap_rprintf(r, "phonehome_tick_seconds %.6f\n", v->tick_usec / 1e6);
@@ -478,6 +559,27 @@ static void ph_render_summary_html(request_rec *r, const ph_view_t *v)
         ap_rprintf(r, "<p class=\"error\">Last delivery error (%s): %s</p>\n",
                    ph_html_time(r->pool, v->last_error_time),
                    ph_text_html(r->pool, v->last_error));
+    }
+    if (v->nchan) {
+        int i;
+
+        ap_rputs("<table class=\"channels\" border=\"1\" cellpadding=\"3\">"
+                 "\n<tr><th>Channel</th><th>Kind</th><th>Queued</th>"
+                 "<th>Dead</th><th>Sent</th><th>Last error</th></tr>\n", r);
+        for (i = 0; i < v->nchan; i++) {
+            const ph_chan_stat_t *cs = &v->chan[i];
+
+            ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%u</td><td>%u</td>"
+                       "<td>%" APR_UINT64_T_FMT "</td><td>%s</td></tr>\n",
+                       ph_text_html(r->pool, ph_view_chan(i)->name),
+                       ph_notify_kind_name(ph_view_chan(i)->kind),
+                       cs->queued, cs->dead, cs->sent,
+                       cs->last_error[0] ? apr_pstrcat(r->pool,
+                           ph_html_time(r->pool, cs->last_error_time), ": ",
+                           ph_text_html(r->pool, cs->last_error), NULL)
+                       : "-");
+        }
+        ap_rputs("</table>\n", r);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <apr_lib.h>
 
 #include "ph_conf.h"
+#include "ph_notify.h"
 #include "ph_text.h"
 
 const char *ph_conf_seconds(apr_pool_t *p, const char *arg, apr_uint32_t min,
@@ -122,7 +123,8 @@ const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
 
     if (eq == NULL) {
         return apr_psprintf(p, "'%s' is not an option (MaxAge=, Name=, "
-                            "MailTo=, Key=)", ph_text_oneline(p, opt));
+                            "MailTo=, Key=, Notify=)",
+                            ph_text_oneline(p, opt));
     }
     val = eq + 1;
     if (strncasecmp(opt, "MaxAge=", 7) == 0) {
@@ -159,8 +161,28 @@ const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
         dc->key_file = val;
         return NULL;
     }
+    if (strncasecmp(opt, "Notify=", 7) == 0) {
+        char *list = apr_pstrdup(p, val);
+        char *last, *name;
+
+        dc->notify = apr_array_make(p, 2, sizeof(const char *));
+        for (name = apr_strtok(list, ",", &last); name;
+             name = apr_strtok(NULL, ",", &last)) {
+            if (strcasecmp(name, PH_NOTIFY_MAIL) != 0
+                && (why = ph_notify_name_check(name)) != NULL) {
+                return apr_psprintf(p, "Notify='%s': %s",
+                                    ph_text_oneline(p, name), why);
+            }
+            APR_ARRAY_PUSH(dc->notify, const char *) = name;
+        }
+        if (dc->notify->nelts == 0) {
+            return "Notify= needs at least one channel name (or mail)";
+        }
+        return NULL;
+    }
     return apr_psprintf(p, "unknown option '%s' (MaxAge=, Name=, MailTo=, "
-                        "Key=)", ph_text_oneline(p, apr_pstrmemdup(p, opt,
+                        "Key=, Notify=)",
+                        ph_text_oneline(p, apr_pstrmemdup(p, opt,
                         (apr_size_t)(eq - opt))));
 }
 

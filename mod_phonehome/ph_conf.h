@@ -29,6 +29,7 @@ typedef struct ph_devconf_t {
     const char         *display;            /* Name=, or NULL */
     apr_array_header_t *mail_to;            /* MailTo=, const char *, or NULL */
     const char         *key_file;           /* Key=, or NULL */
+    apr_array_header_t *notify;             /* Notify=, const char *, NULL */
     const char         *key;                /* its key, read at startup */
     apr_size_t          keylen;
 } ph_devconf_t;
@@ -55,8 +56,9 @@ const char *ph_conf_hostport(apr_pool_t *p, const char *arg,
 const char *ph_conf_display(apr_pool_t *p, const char *arg);
 
 /** One PhoneHomeDevice option, "MaxAge=300", "Name=Kitchen Pi",
- *  "MailTo=a@x,b@y" or "Key=/etc/phonehome/kitchen.key"; key files are
- *  only checked for readability by the glue. */
+ *  "MailTo=a@x,b@y", "Key=/etc/phonehome/kitchen.key" or
+ *  "Notify=phone,mail"; key files are only checked for readability by the
+ *  glue, and Notify= names against the channels once all are known. */
 const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
                                   const char *opt);
 

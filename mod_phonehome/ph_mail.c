@@ -135,8 +135,7 @@ const char *ph_mail_subject(apr_pool_t *p, const ph_mail_t *m)
     return apr_psprintf(p, "%s : %d devices (%s)", word, m->n, m->monitor);
 }
 
-/* The seed's "Additional info" for one event. */
-static const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e)
+const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e)
 {
     apr_int64_t ago = (apr_int64_t)apr_time_sec(e->time - e->last_seen);
 

@@ -47,6 +47,9 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m);
 /** A Subject header value, RFC 2047-encoded if it is not plain ASCII. */
 const char *ph_mail_encode_header(apr_pool_t *p, const char *value);
 
+/** The seed's "Additional info" for one event, without the label. */
+const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e);
+
 /** "1 h 2 min 5 s" */
 const char *ph_mail_duration(apr_pool_t *p, apr_int64_t seconds);
 

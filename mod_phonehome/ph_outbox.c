@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 
 #include "ph_conf.h"
+#include "ph_notify.h"
 #include "ph_outbox.h"
 #include "ph_text.h"
 
@@ -32,7 +33,10 @@ const char *ph_outbox_format(apr_pool_t *p, const ph_outbox_item_t *item,
         head = apr_pstrcat(p, head, "error ", ph_text_oneline(p, item->error),
                            "\n", NULL);
     }
-    for (i = 0; i < item->rcpt->nelts; i++) {
+    if (item->channel) {
+        head = apr_pstrcat(p, head, "channel ", item->channel, "\n", NULL);
+    }
+    for (i = 0; item->rcpt && i < item->rcpt->nelts; i++) {
         head = apr_pstrcat(p, head, "rcpt ",
                            APR_ARRAY_IDX(item->rcpt, i, const char *), "\n",
                            NULL);
@@ -117,6 +121,12 @@ const char *ph_outbox_parse(apr_pool_t *p, const char *buf, apr_size_t len,
         else if (!strcmp(line, "error")) {
             item->error = val;
         }
+        else if (!strcmp(line, "channel")) {
+            if (item->channel || ph_notify_name_check(val) != NULL) {
+                return "bad 'channel'";
+            }
+            item->channel = val;
+        }
         else if (!strcmp(line, "rcpt")) {
             if (ph_conf_address(p, val) != NULL) {
                 return "bad 'rcpt'";
@@ -125,8 +135,12 @@ const char *ph_outbox_parse(apr_pool_t *p, const char *buf, apr_size_t len,
         }
         /* Unknown keys: a newer writer; ignore. */
     }
-    if (!have_created || item->rcpt->nelts == 0 || at >= end) {
+    if (!have_created || (item->rcpt->nelts == 0 && !item->channel)
+        || at >= end) {
         return "incomplete";
+    }
+    if (item->rcpt->nelts && item->channel) {
+        return "both recipients and a channel";
     }
     if (item->subject == NULL) {
         item->subject = "";

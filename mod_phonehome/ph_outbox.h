@@ -21,6 +21,11 @@
  *     rcpt 9085551234@vtext.com
  *
  *     Date: ...
+ *
+ * A notification for a channel (PhoneHomeNotify) has "channel NAME"
+ * instead of rcpt lines, and its message is the events it reports, one
+ * queue line each (ph_event.h): the request is built from them, with the
+ * channel's secrets, at every attempt, so no secret is ever written here.
  */
 
 #ifndef PH_OUTBOX_H
@@ -40,7 +45,8 @@ typedef struct ph_outbox_item_t {
     unsigned int        attempts;
     const char         *subject;        /* one line, for logs */
     const char         *error;          /* last error, one line, or NULL */
-    apr_array_header_t *rcpt;           /* const char * */
+    apr_array_header_t *rcpt;           /* const char *; none for a channel */
+    const char         *channel;        /* a channel's name, or NULL */
     const char         *message;        /* RFC 5322, CRLF */
 } ph_outbox_item_t;
 

@@ -8,10 +8,13 @@
 /*
  * Fuzz target: directive values.  The input is the raw argument text of a
  * directive.  ph_conf_words splits it, and the words quoted again split
- * the same; each word is tried as a PhoneHomeDevice option; and the whole
- * text is tried as an address, a host:port, a display name, a number of
- * seconds and a flag, each answer compared with the rule written out
- * again here.
+ * the same; each word is tried as a PhoneHomeDevice option (Notify=
+ * included); and the whole text is tried as an address, a host:port, a
+ * display name, a number of seconds and a flag, each answer compared with
+ * the rule written out again here.  The words are also tried as a PhoneHomeNotify line: a
+ * channel that is accepted builds a request for a down and an up event
+ * whose headers are single printable lines, whose log URL holds no
+ * secret, and whose reasons never show one.
  */
 
 #include <string.h>
@@ -22,6 +25,7 @@
 
 #include "fuzz.h"
 #include "ph_conf.h"
+#include "ph_notify.h"
 
 static int address_ok(const char *s)
 {
@@ -112,6 +116,15 @@ static void check_option(apr_pool_t *p, const char *opt)
                                                    const char *)));
         }
     }
+    else if (strncasecmp(opt, "Notify=", 7) == 0) {
+        PH_FUZZ_CHECK(dc.notify && dc.notify->nelts > 0);
+        for (i = 0; i < dc.notify->nelts; i++) {
+            const char *n = APR_ARRAY_IDX(dc.notify, i, const char *);
+
+            PH_FUZZ_CHECK(strcasecmp(n, "mail") == 0
+                          || ph_notify_name_check(n) == NULL);
+        }
+    }
     else {
         PH_FUZZ_CHECK(strncasecmp(opt, "Key=", 4) == 0);
         PH_FUZZ_CHECK(dc.key_file && *dc.key_file
@@ -197,6 +210,77 @@ static void check_hostport(apr_pool_t *p, const char *s)
     PH_FUZZ_CHECK(port != 0);
 }
 
+#define FUZZ_TOKEN  "tok-FUZZSECRET"
+#define FUZZ_USER   "usr-FUZZSECRET"
+
+static void check_notify(apr_pool_t *p, const char *s)
+{
+    static const int kinds[2] = { PH_EV_DOWN, PH_EV_UP };
+    apr_array_header_t *words;
+    ph_notify_chan_t c;
+    const char *why;
+    int mine, k, i;
+
+    if (ph_conf_words(p, s, &words) != NULL) {
+        return;
+    }
+    /* A secret may be shown only if the words themselves hold its text. */
+    mine = strstr(apr_array_pstrcat(p, words, ' '), "FUZZSECRET") == NULL;
+    why = ph_notify_parse(p, words, &c);
+    if (why == NULL) {
+        c.token = c.token_file ? FUZZ_TOKEN : NULL;
+        c.user = c.user_file ? FUZZ_USER : NULL;
+        if (c.url_file) {
+            c.url = "https://hooks.example.com/FUZZSECRET";
+        }
+        why = ph_notify_check(p, &c);
+    }
+    if (why) {
+        ph_fuzz_check_reason(why);
+        PH_FUZZ_CHECK(!mine || strstr(why, "FUZZSECRET") == NULL);
+        return;
+    }
+    PH_FUZZ_CHECK(ph_notify_kind_name(c.kind) != NULL);
+    PH_FUZZ_CHECK(ph_notify_name_check(c.name) == NULL);
+    PH_FUZZ_CHECK(strncmp(c.url, "http://", 7) == 0
+                  || strncmp(c.url, "https://", 8) == 0);
+    for (k = 0; k < 2; k++) {
+        const char *disp[1] = { "K\xc3\xbc" "che <Pi> & \"1\"" };
+        const ph_event_t *ev[1];
+        ph_notify_req_t r;
+        ph_event_t e;
+        ph_mail_t m;
+
+        memset(&e, 0, sizeof(e));
+        e.kind = kinds[k];
+        e.former = k ? PH_STATE_DOWN : PH_STATE_UP;
+        e.time = apr_time_from_sec(1795592886);
+        apr_cpystrn(e.name, "kitchen-pi", sizeof(e.name));
+        ev[0] = &e;
+        memset(&m, 0, sizeof(m));
+        m.monitor = "Raspberry Pi phone home";
+        m.now = e.time;
+        m.n = 1;
+        m.events = ev;
+        m.displays = disp;
+        m.msgid = "1-2-3";
+        ph_notify_request(p, &c, &m, &r);
+        PH_FUZZ_CHECK(r.body != NULL && r.len == strlen(r.body));
+        PH_FUZZ_CHECK(!mine || strstr(r.log_url, "FUZZSECRET") == NULL);
+        PH_FUZZ_CHECK(strpbrk(r.url, " \r\n") == NULL);
+        for (i = 0; i < r.headers->nelts; i++) {
+            const char *h = APR_ARRAY_IDX(r.headers, i, const char *);
+
+            for (; *h; h++) {
+                PH_FUZZ_CHECK((unsigned char)*h >= 0x20
+                              && (unsigned char)*h < 0x7F);
+            }
+        }
+        PH_FUZZ_CHECK(!mine || strstr(ph_notify_redact(p, &c, r.url),
+                                      "FUZZSECRET") == NULL);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p = ph_fuzz_pool();
@@ -205,6 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check_words(p, s);
     check_option(p, s);
+    check_notify(p, s);
 
     why = ph_conf_address(p, s);
     PH_FUZZ_CHECK((why == NULL) == address_ok(s));

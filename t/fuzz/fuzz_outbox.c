@@ -10,7 +10,8 @@
  * ph_outbox_parse in memory of exactly its size (no NUL after it).  When
  * it is taken, the fields are sane; ph_outbox_format and a second parse
  * give the same fields (the subject and error made one line, as the
- * writer does); and the second file formats to itself.
+ * writer does); and the second file formats to itself.  A file is a mail
+ * (recipients) or a channel's notification (a channel name), never both.
  */
 
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "fuzz.h"
 #include "ph_conf.h"
+#include "ph_notify.h"
 #include "ph_outbox.h"
 #include "ph_text.h"
 
@@ -36,7 +38,11 @@ static void check_item(apr_pool_t *p, const ph_outbox_item_t *item)
     PH_FUZZ_CHECK(item->subject != NULL);
     PH_FUZZ_CHECK(strchr(item->subject, '\n') == NULL);
     PH_FUZZ_CHECK(item->error == NULL || strchr(item->error, '\n') == NULL);
-    PH_FUZZ_CHECK(item->rcpt != NULL && item->rcpt->nelts > 0);
+    /* A mail has recipients, a channel's notification a channel name. */
+    PH_FUZZ_CHECK(item->rcpt != NULL
+                  && (item->rcpt->nelts > 0) != (item->channel != NULL));
+    PH_FUZZ_CHECK(item->channel == NULL
+                  || ph_notify_name_check(item->channel) == NULL);
     for (i = 0; i < item->rcpt->nelts; i++) {
         PH_FUZZ_CHECK(ph_conf_address(p, APR_ARRAY_IDX(item->rcpt, i,
                                                        const char *))
@@ -55,6 +61,7 @@ static void check_same(const ph_outbox_item_t *a, const ph_outbox_item_t *b,
     PH_FUZZ_CHECK(same(b->subject, ph_text_oneline(p, a->subject)));
     PH_FUZZ_CHECK(same(b->error, a->error ? ph_text_oneline(p, a->error)
                                           : NULL));
+    PH_FUZZ_CHECK(same(b->channel, a->channel));
     PH_FUZZ_CHECK(b->rcpt->nelts == a->rcpt->nelts);
     for (i = 0; i < a->rcpt->nelts; i++) {
         PH_FUZZ_CHECK(strcmp(APR_ARRAY_IDX(b->rcpt, i, const char *),

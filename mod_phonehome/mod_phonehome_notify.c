@@ -1,0 +1,516 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/*
+ * Channels (PhoneHomeNotify): a third singleton watchdog that never waits
+ * on a server.  Every tick it
+ *   1. digests the queue into mails and notifications (ph_queue_digest);
+ *   2. starts the notifications that are due, one a channel at a time
+ *      and strictly in the order they were written, as libcurl transfers
+ *      on one multi handle, each with its own timeouts;
+ *   3. moves every transfer on for a moment and settles the finished
+ *      ones: a 2xx removes the file; no answer, 408, 429 or 5xx is retried
+ *      with backoff (or after Retry-After, when that is longer) until
+ *      PhoneHomeRetryPeriod has passed; any other answer can never succeed
+ *      (a bad token) and moves the file to dead/ at once.
+ * So a hung or slow service delays only its own channel: not detection
+ * (its own thread), not mail (its own thread), not the other channels.
+ * Transfers in flight when the watchdog stops are dropped; their files
+ * are untouched and sent again by the next process (at least once).
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "mod_watchdog.h"
+
+#include "apr_strings.h"
+
+#include <curl/curl.h>
+
+#include "mod_phonehome.h"
+#include "ph_event.h"
+#include "ph_mail.h"
+#include "ph_notify.h"
+#include "ph_outbox.h"
+#include "ph_spool.h"
+#include "ph_text.h"
+
+APLOG_USE_MODULE(phonehome);
+
+#define PH_WATCHDOG_NOTIFY  "_phonehome_notify_"
+#define PH_NOTIFY_TICK      apr_time_from_msec(250)
+#define PH_NOTIFY_WAIT_MS   200         /* curl_multi_poll per tick */
+#define PH_NOTIFY_BACKOFF_CAP apr_time_from_sec(600)
+#define PH_NOTIFY_CONNECT_MS 10000L
+#define PH_NOTIFY_ANSWER_MAX 200        /* bytes of a reply kept for errors */
+
+typedef struct ph_xfer_t {
+    apr_pool_t          *pool;
+    CURL                *easy;
+    struct curl_slist   *headers;
+    int                  chan;
+    const char          *fname;
+    ph_outbox_item_t     item;
+    ph_notify_req_t      req;
+    apr_interval_time_t  retry_after;   /* -1: none given */
+    char                 answer[PH_NOTIFY_ANSWER_MAX + 1];
+    apr_size_t           answer_len;
+    char                 error[CURL_ERROR_SIZE];
+} ph_xfer_t;
+
+static volatile int ph_notify_stopping;
+static apr_pool_t *ph_notify_pool;
+static CURLM *ph_multi;
+static ph_xfer_t **ph_busy;             /* per channel, or NULL */
+
+static const char *ph_dir(apr_pool_t *p, const char *sub)
+{
+    return apr_pstrcat(p, ph_shared.conf->state_dir, "/", sub, NULL);
+}
+
+static const ph_notify_chan_t *ph_chan(int i)
+{
+    return &APR_ARRAY_IDX(ph_shared.conf->channels, i, ph_notify_chan_t);
+}
+
+static size_t ph_on_header(char *buf, size_t size, size_t n, void *arg)
+{
+    ph_xfer_t *x = arg;
+    size_t len = size * n;
+
+    if (len > 12 && strncasecmp(buf, "Retry-After:", 12) == 0) {
+        char *v = apr_pstrmemdup(x->pool, buf + 12, len - 12);
+
+        x->retry_after = ph_notify_retry_after(v, apr_time_now());
+    }
+    return len;
+}
+
+/* Keep the start of the reply: a service says there why it refused. */
+static size_t ph_on_body(char *buf, size_t size, size_t n, void *arg)
+{
+    ph_xfer_t *x = arg;
+    size_t len = size * n, room = PH_NOTIFY_ANSWER_MAX - x->answer_len;
+
+    if (room > len) {
+        room = len;
+    }
+    memcpy(x->answer + x->answer_len, buf, room);
+    x->answer_len += room;
+    x->answer[x->answer_len] = '\0';
+    return len;
+}
+
+static void ph_xfer_free(ph_xfer_t *x)
+{
+    if (ph_busy[x->chan] == x) {
+        ph_busy[x->chan] = NULL;
+    }
+    if (x->easy) {
+        curl_multi_remove_handle(ph_multi, x->easy);
+        curl_easy_cleanup(x->easy);
+    }
+    curl_slist_free_all(x->headers);
+    apr_pool_destroy(x->pool);
+}
+
+static void ph_chan_result(int chan, const char *error)
+{
+    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+        return;
+    }
+    if (error == NULL) {
+        ph_shared.chan_stats[chan].sent++;
+    }
+    else {
+        apr_cpystrn(ph_shared.chan_stats[chan].last_error, error,
+                    sizeof(ph_shared.chan_stats[chan].last_error));
+        ph_shared.chan_stats[chan].last_error_time = apr_time_now();
+    }
+    apr_global_mutex_unlock(ph_shared.mutex);
+}
+
+/* The events of a notification file, as the message to send. */
+static const char *ph_xfer_message(apr_pool_t *p, const ph_outbox_item_t *item,
+                                   const char *id, ph_mail_t *m)
+{
+    apr_array_header_t *events = apr_array_make(p, 4, sizeof(ph_event_t *));
+    apr_array_header_t *displays = apr_array_make(p, 4, sizeof(char *));
+    char *buf = apr_pstrdup(p, item->message), *line, *last;
+
+    for (line = apr_strtok(buf, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        ph_event_t *e = apr_palloc(p, sizeof(*e));
+        const char *why = ph_event_parse(e, line);
+
+        if (why) {
+            return why;
+        }
+        APR_ARRAY_PUSH(events, const ph_event_t *) = e;
+        APR_ARRAY_PUSH(displays, const char *) =
+            ph_display_name(p, ph_shared.conf, e->name);
+    }
+    if (events->nelts == 0) {
+        return "no events";
+    }
+    memset(m, 0, sizeof(*m));
+    m->monitor = ph_shared.conf->monitor_name;
+    m->now = item->created;
+    m->n = events->nelts;
+    m->events = (const ph_event_t * const *)events->elts;
+    m->displays = (const char * const *)displays->elts;
+    m->msgid = id;
+    return NULL;
+}
+
+static void ph_to_dead(server_rec *s, apr_pool_t *p, const char *fname,
+                       const char *why)
+{
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                 "PH00036: %s/%s is not a notification we can send (%s): "
+                 "moved to %s", ph_dir(p, PH_DIR_OUTBOX), fname, why,
+                 PH_DIR_DEAD);
+    ph_spool_move(p, ph_dir(p, PH_DIR_OUTBOX), ph_dir(p, PH_DIR_DEAD), fname);
+}
+
+/* Start the transfer for one file, if it is due; 1 if started. */
+static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
+{
+    const char *odir = ph_dir(ptemp, PH_DIR_OUTBOX);
+    const ph_notify_chan_t *chan;
+    apr_pool_t *xp;
+    ph_xfer_t *x;
+    ph_mail_t m;
+    const char *why, *id;
+    apr_size_t len;
+    char *buf;
+    int i, ci;
+
+    apr_pool_create(&xp, ph_notify_pool);
+    x = apr_pcalloc(xp, sizeof(*x));
+    x->pool = xp;
+    x->retry_after = -1;
+    x->fname = apr_pstrdup(xp, fname);
+    if (ph_spool_read(xp, apr_pstrcat(xp, odir, "/", fname, NULL), &buf,
+                      &len, PH_OUTBOX_MAX) != APR_SUCCESS) {
+        apr_pool_destroy(xp);
+        return 0;
+    }
+    if ((why = ph_outbox_parse(xp, buf, len, &x->item)) != NULL
+        || (why = x->item.channel ? NULL : "not for a channel") != NULL) {
+        ph_to_dead(s, ptemp, fname, why);
+        apr_pool_destroy(xp);
+        return 0;
+    }
+    if ((ci = ph_channel_find(ph_shared.conf, x->item.channel)) < 0) {
+        ph_to_dead(s, ptemp, fname, apr_psprintf(ptemp, "channel %s is no "
+                                                 "longer configured",
+                                                 x->item.channel));
+        apr_pool_destroy(xp);
+        return 0;
+    }
+    if (x->item.next > apr_time_now() || ph_busy[ci]) {
+        apr_pool_destroy(xp);
+        return 0;
+    }
+    x->chan = ci;
+    chan = ph_chan(ci);
+    id = apr_pstrmemdup(xp, fname, strcspn(fname, "."));
+    if ((why = ph_xfer_message(xp, &x->item, id, &m)) != NULL) {
+        ph_to_dead(s, ptemp, fname, why);
+        apr_pool_destroy(xp);
+        return 0;
+    }
+    ph_notify_request(xp, chan, &m, &x->req);
+
+    x->easy = curl_easy_init();
+    if (x->easy == NULL) {
+        apr_pool_destroy(xp);
+        return 0;
+    }
+    for (i = 0; i < x->req.headers->nelts; i++) {
+        x->headers = curl_slist_append(x->headers,
+                                       APR_ARRAY_IDX(x->req.headers, i,
+                                                     const char *));
+    }
+    /* No "Expect: 100-continue" round trip before a larger body. */
+    x->headers = curl_slist_append(x->headers, "Expect:");
+    curl_easy_setopt(x->easy, CURLOPT_URL, x->req.url);
+    curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, x->req.method);
+    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->req.body);
+    curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)x->req.len);
+    curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+    curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "mod_phonehome/" PH_VERSION);
+    curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS,
+                     (long)chan->timeout * 1000L);
+    curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)chan->timeout * 1000L < PH_NOTIFY_CONNECT_MS
+                     ? (long)chan->timeout * 1000L : PH_NOTIFY_CONNECT_MS);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, ph_on_header);
+    curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, ph_on_body);
+    curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->error);
+    curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+    if (curl_multi_add_handle(ph_multi, x->easy) != CURLM_OK) {
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+        curl_slist_free_all(x->headers);
+        apr_pool_destroy(xp);
+        return 0;
+    }
+    ph_busy[ci] = x;
+    ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                 "PH00059: sending notification %s to channel %s: %s %s",
+                 fname, chan->name, x->req.method, x->req.log_url);
+    return 1;
+}
+
+/* A finished transfer: sent, retried later, or dead. */
+static void ph_xfer_done(server_rec *s, ph_xfer_t *x, CURLcode rc)
+{
+    const ph_notify_chan_t *chan = ph_chan(x->chan);
+    apr_pool_t *p = x->pool;
+    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
+    ph_notify_result_e result;
+    apr_time_t now = apr_time_now();
+    apr_interval_time_t wait;
+    const char *why, *text;
+    apr_size_t len;
+    long status = 0;
+
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    }
+    result = ph_notify_classify(status);
+    if (result == PH_NOTIFY_SENT) {
+        ph_spool_remove(p, odir, x->fname);
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     "PH00050: sent notification %s \"%s\" to channel %s "
+                     "(%s, HTTP %ld)", x->fname, x->item.subject, chan->name,
+                     ph_notify_kind_name(chan->kind), status);
+        ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
+                      ",\"event\":\"notify_sent\",\"notify\":\"%s\","
+                      "\"channel\":\"%s\",\"attempts\":%u,\"status\":%ld}",
+                      (apr_int64_t)apr_time_sec(now), x->fname, chan->name,
+                      x->item.attempts + 1, status));
+        ph_chan_result(x->chan, NULL);
+        ph_outbox_stats(p, NULL);
+        return;
+    }
+
+    if (rc != CURLE_OK) {
+        why = apr_psprintf(p, "%s: %s", chan->host, x->error[0] ? x->error
+                           : curl_easy_strerror(rc));
+    }
+    else {
+        why = apr_psprintf(p, "HTTP %ld from %s%s%s", status, chan->host,
+                           x->answer_len ? ": " : "", x->answer);
+    }
+    why = ph_notify_redact(p, chan, why);
+    x->item.attempts++;
+    x->item.error = why;
+    wait = ph_outbox_backoff(x->item.attempts, PH_NOTIFY_BACKOFF_CAP);
+    if (x->retry_after > wait) {
+        wait = x->retry_after;          /* the service asked for longer */
+    }
+    x->item.next = now + wait;
+    text = ph_outbox_format(p, &x->item, &len);
+    ph_chan_result(x->chan, why);
+
+    if (result == PH_NOTIFY_DEAD
+        || now - x->item.created
+           >= apr_time_from_sec(ph_shared.conf->retry_period)) {
+        ph_spool_write(p, odir, x->fname, text, len);
+        ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), x->fname);
+        if (result == PH_NOTIFY_DEAD) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                         "PH00052: channel %s refused notification %s for "
+                         "good (%s): check the channel's URL and token; it "
+                         "stays in %s", chan->name, x->fname, why,
+                         ph_dir(p, PH_DIR_DEAD));
+        }
+        else {
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                         "PH00053: gave up on notification %s for channel "
+                         "%s after %u attempts (%s); it stays in %s",
+                         x->fname, chan->name, x->item.attempts, why,
+                         ph_dir(p, PH_DIR_DEAD));
+        }
+        ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
+                      ",\"event\":\"notify_dead\",\"notify\":\"%s\","
+                      "\"channel\":\"%s\",\"attempts\":%u,\"status\":%ld,"
+                      "\"error\":%s}", (apr_int64_t)apr_time_sec(now),
+                      x->fname, chan->name, x->item.attempts, status,
+                      ph_text_json(p, why)));
+    }
+    else {
+        ph_spool_write(p, odir, x->fname, text, len);
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "PH00051: notification %s for channel %s not sent "
+                     "(attempt %u): %s; retrying in %" APR_TIME_T_FMT " s",
+                     x->fname, chan->name, x->item.attempts, why,
+                     apr_time_sec(wait));
+        ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
+                      ",\"event\":\"notify_failed\",\"notify\":\"%s\","
+                      "\"channel\":\"%s\",\"attempts\":%u,\"status\":%ld,"
+                      "\"retry_in\":%" APR_TIME_T_FMT ",\"error\":%s}",
+                      (apr_int64_t)apr_time_sec(now), x->fname, chan->name,
+                      x->item.attempts, status, apr_time_sec(wait),
+                      ph_text_json(p, why)));
+    }
+    ph_outbox_stats(p, apr_psprintf(p, "%s: %s", x->fname, why));
+}
+
+/* Start what is due.  A channel's notifications go strictly in the order
+ * they were written (the names sort so): only its oldest file is a
+ * candidate, so a Good never overtakes the Error still being retried. */
+static void ph_notify_scan(server_rec *s, apr_pool_t *p)
+{
+    int nchan = ph_shared.conf->channels->nelts;
+    char *seen = apr_pcalloc(p, (apr_size_t)nchan + 1);
+    apr_array_header_t *files;
+    int i;
+
+    if (ph_spool_list(p, ph_dir(p, PH_DIR_OUTBOX), PH_NOTIFY_SUFFIX, &files)
+        != APR_SUCCESS) {
+        return;
+    }
+    for (i = 0; i < files->nelts && !ph_notify_stopping; i++) {
+        const char *fname = APR_ARRAY_IDX(files, i, char *);
+        const char *dot = strchr(fname, '.');
+        int chan = -1;
+
+        /* "<id>.<channel>.notify" */
+        if (dot) {
+            chan = ph_channel_find(ph_shared.conf, apr_pstrmemdup(p, dot + 1,
+                                   strlen(dot + 1)
+                                   - strlen(PH_NOTIFY_SUFFIX)));
+        }
+        if (chan >= 0) {
+            if (seen[chan] || ph_busy[chan]) {
+                seen[chan] = 1;
+                continue;
+            }
+            seen[chan] = 1;
+        }
+        /* A file whose name names no channel is read, and moved to dead/
+         * if its header names none either. */
+        ph_xfer_start(s, p, fname);
+    }
+}
+
+static void ph_notify_drive(server_rec *s, int wait_ms)
+{
+    CURLMsg *msg;
+    int running = 0, left;
+
+    curl_multi_perform(ph_multi, &running);
+    if (running && wait_ms > 0) {
+        curl_multi_poll(ph_multi, NULL, 0, wait_ms, NULL);
+        curl_multi_perform(ph_multi, &running);
+    }
+    while ((msg = curl_multi_info_read(ph_multi, &left)) != NULL) {
+        ph_xfer_t *x;
+        char *priv = NULL;
+
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+        x = (ph_xfer_t *)priv;
+        if (x) {
+            ph_xfer_done(s, x, msg->data.result);
+            ph_xfer_free(x);
+        }
+    }
+}
+
+static void ph_notify_stop(void)
+{
+    int i;
+
+    for (i = 0; ph_busy && i < ph_shared.conf->channels->nelts; i++) {
+        if (ph_busy[i]) {
+            ph_xfer_free(ph_busy[i]);
+        }
+    }
+    if (ph_multi) {
+        curl_multi_cleanup(ph_multi);
+        ph_multi = NULL;
+    }
+    if (ph_notify_pool) {
+        apr_pool_destroy(ph_notify_pool);
+        ph_notify_pool = NULL;
+    }
+    ph_busy = NULL;
+}
+
+static apr_status_t ph_notify_callback(int state, void *data,
+                                       apr_pool_t *pool)
+{
+    server_rec *s = data;
+    int nchan = ph_shared.conf->channels->nelts;
+
+    switch (state) {
+    case AP_WATCHDOG_STATE_STARTING:
+        ph_notify_stopping = 0;
+        if (apr_pool_create(&ph_notify_pool, NULL) != APR_SUCCESS) {
+            ph_notify_pool = NULL;
+            break;
+        }
+        ph_busy = apr_pcalloc(ph_notify_pool, sizeof(ph_xfer_t *)
+                                              * (apr_size_t)(nchan + 1));
+        if (nchan && (ph_multi = curl_multi_init()) == NULL) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "PH00057: libcurl cannot make a multi handle: "
+                         "notifications are not sent by this process");
+        }
+        ph_outbox_stats(pool, NULL);
+        break;
+    case AP_WATCHDOG_STATE_RUNNING:
+        if (ph_notify_stopping || ph_notify_pool == NULL) {
+            break;
+        }
+        /* Every tick: a transition is mailed or sent a moment after the
+         * digest window, and a channel's next file follows at once. */
+        ph_queue_digest(s, pool);
+        if (ph_multi) {
+            ph_notify_scan(s, pool);
+        }
+        if (ph_multi) {
+            ph_notify_drive(s, PH_NOTIFY_WAIT_MS);
+        }
+        break;
+    case AP_WATCHDOG_STATE_STOPPING:
+        /* Transfers in flight are dropped; their files wait for the next
+         * process, untouched. */
+        ph_notify_stopping = 1;
+        ph_notify_stop();
+        break;
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t ph_notify_register(apr_pool_t *pconf, server_rec *s)
+{
+    static int curl_ready;
+
+    /* Once, in the parent, before any thread exists. */
+    if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {
+        curl_ready = 1;
+    }
+    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_NOTIFY,
+                                 PH_NOTIFY_TICK, ph_notify_callback);
+}
