@@ -33,7 +33,7 @@
 APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_DETECT  "_phonehome_detect_"
-#define PH_TICK             apr_time_from_msec(1000)
+#define PH_TICK             apr_time_from_msec(500)
 /* Slots visited per hold of the table's lock: a beat never waits for a
  * whole scan of a large table, only for one chunk (about 30 us). */
 #define PH_CHUNK            1024

@@ -11,7 +11,7 @@
  *
  * Beats move a device up (ph_device_record_beat).  Time moves it down:
  * ph_fsm_step() is a pure function of the slot, the time and the
- * configuration, run by the watchdog for every device about once a second.
+ * configuration, run by the watchdog for every device twice a second.
  * It also reports each change once: the slot remembers the state last
  * reported, so a change made by a beat between two ticks is reported by
  * the next tick, and a restored slot reports what it had not yet reported.
