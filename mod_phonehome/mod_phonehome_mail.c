@@ -161,7 +161,7 @@ static ph_group_t *ph_group(apr_pool_t *p, apr_hash_t *by_key,
  * the request is built at every attempt (secrets stay in memory). */
 static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
                                   ph_group_t *g, apr_time_t now,
-                                  const char *name, const char **displays)
+                                  const char *name, const ph_mail_t *m)
 {
     const ph_notify_chan_t *chan = &APR_ARRAY_IDX(ph_shared.conf->channels,
                                                   g->chan, ph_notify_chan_t);
@@ -171,7 +171,6 @@ static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
     const char *text, *fname;
     apr_size_t len;
     apr_status_t rv;
-    ph_mail_t m;
     int i;
 
     for (i = 0; i < g->events->nelts; i++) {
@@ -180,17 +179,9 @@ static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
                                              const ph_event_t *)), "\n",
             NULL);
     }
-    memset(&m, 0, sizeof(m));
-    m.monitor = ph_shared.conf->monitor_name;
-    m.now = now;
-    m.n = g->events->nelts;
-    m.events = (const ph_event_t * const *)g->events->elts;
-    m.displays = displays;
-    m.msgid = name;
-
     memset(&item, 0, sizeof(item));
     item.created = now;
-    item.subject = ph_mail_subject(p, &m);
+    item.subject = ph_mail_subject(p, m);
     item.channel = chan->name;
     item.message = apr_array_pstrcat(p, lines, 0);
     text = ph_outbox_format(p, &item, &len);
@@ -231,9 +222,6 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
     }
     name = apr_psprintf(p, "%" APR_TIME_T_FMT "-%" APR_PID_T_FMT "-%lu",
                         now, getpid(), ++ph_mail_seq);
-    if (g->chan >= 0) {
-        return ph_notify_add(s, p, g, now, name, displays);
-    }
     memset(&m, 0, sizeof(m));
     m.from = c->mail_from;
     m.to = g->to;
@@ -243,6 +231,9 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
     m.events = (const ph_event_t * const *)g->events->elts;
     m.displays = displays;
     m.msgid = name;
+    if (g->chan >= 0) {
+        return ph_notify_add(s, p, g, now, name, &m);
+    }
 
     memset(&item, 0, sizeof(item));
     item.created = now;
