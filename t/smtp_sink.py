@@ -7,20 +7,28 @@ python3-aiosmtpd; another python3 on PATH may not have it).
     --port N            listen on 127.0.0.1:N (required)
     --dir DIR           store each accepted message as DIR/NNNNNN.eml (required)
     --auth USER:PASS    require AUTH PLAIN or LOGIN with these credentials
-                        (offered without TLS); MAIL/RCPT/DATA before it get 530
+                        (offered without TLS unless --tls-cert is given, then
+                        only after STARTTLS); MAIL/RCPT/DATA before it get 530
+    --tls-cert FILE     offer STARTTLS with this PEM certificate (chain) ...
+    --tls-key FILE      ... and this PEM key (default: the --tls-cert file)
     --fail-first N      answer the first N messages (after their DATA) with 451
     --delay S           wait S seconds before answering each DATA (a slow
                         mail server)
     --pidfile FILE      written once the server is listening
 
 Each .eml file holds a line "X-Sink-Mail-From: <addr>", one line
-"X-Sink-Rcpt-To: <addr>" per envelope recipient (both ending in CRLF), then
-the message exactly as received (bytes, line endings untouched, only the SMTP
+"X-Sink-Rcpt-To: <addr>" per envelope recipient, "X-Sink-TLS: <protocol>"
+(e.g. TLSv1.3, or "none" for a mail taken in the clear) and
+"X-Sink-Auth: <user>" (or "none"), each ending in CRLF, then the message exactly as received (bytes, line endings untouched, only the SMTP
 dot-stuffing undone).  NNNNNN counts accepted messages in arrival order and
 goes on from the highest number already in DIR, so a restarted sink appends.
 Files appear atomically: written as DIR/tmp-*, then renamed.
 
-No STARTTLS.  Nothing is printed on stdout; errors go to stderr.  SIGTERM or
+DIR/commands.log gets one line for each EHLO, STARTTLS, AUTH and MAIL
+command, as "<VERB> tls=0|1" (whether the session was encrypted when the
+command came), so a test can tell that no AUTH ever crossed in the clear.
+
+Nothing is printed on stdout; errors go to stderr.  SIGTERM or
 SIGINT stops it cleanly (exit status 0).
 """
 
@@ -30,6 +38,7 @@ import logging
 import os
 import re
 import signal
+import ssl
 import sys
 import warnings
 
@@ -69,6 +78,10 @@ class Sink:
         head = "X-Sink-Mail-From: <%s>\r\n" % (envelope.mail_from or "")
         for rcpt in envelope.rcpt_tos:
             head += "X-Sink-Rcpt-To: <%s>\r\n" % rcpt
+        cipher = (session.ssl or {}).get("cipher")
+        head += "X-Sink-TLS: %s\r\n" % (cipher[1] if cipher else "none")
+        who = getattr(session.auth_data, "login", None)
+        head += "X-Sink-Auth: %s\r\n" % (who.decode() if who else "none")
         self.count += 1
         self.tmp_n += 1
         final = os.path.join(self.dir, "%06d.eml" % self.count)
@@ -83,6 +96,34 @@ class Sink:
             print("smtp_sink: %s: %s" % (final, e), file=sys.stderr)
             return "451 4.3.0 Could not store the message"
         return "250 OK stored as %s" % os.path.basename(final)
+
+
+class LoggingSMTP(SMTP):
+    """aiosmtpd's SMTP that notes each EHLO, STARTTLS, AUTH and MAIL."""
+
+    def __init__(self, handler, log_path, **kw):
+        super().__init__(handler, **kw)
+        self.log_path = log_path
+
+    def _note(self, verb):
+        with open(self.log_path, "a") as f:
+            f.write("%s tls=%d\n" % (verb, self._tls_protocol is not None))
+
+    async def smtp_EHLO(self, arg):
+        self._note("EHLO")
+        return await super().smtp_EHLO(arg)
+
+    async def smtp_STARTTLS(self, arg):
+        self._note("STARTTLS")
+        return await super().smtp_STARTTLS(arg)
+
+    async def smtp_AUTH(self, arg):
+        self._note("AUTH")
+        return await super().smtp_AUTH(arg)
+
+    async def smtp_MAIL(self, arg):
+        self._note("MAIL")
+        return await super().smtp_MAIL(arg)
 
 
 def make_authenticator(user, password):
@@ -107,6 +148,8 @@ def parse_args(argv):
     p.add_argument("--auth", metavar="USER:PASSWORD")
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
     p.add_argument("--delay", type=float, default=0.0, metavar="S")
+    p.add_argument("--tls-cert", metavar="FILE")
+    p.add_argument("--tls-key", metavar="FILE")
     p.add_argument("--pidfile")
     a = p.parse_args(argv)
     if a.auth is not None and ":" not in a.auth:
@@ -122,14 +165,20 @@ async def serve(a):
 
     handler = Sink(a.dir, a.fail_first, a.delay)
     kw = dict(hostname="smtp-sink.localhost", ident="smtp_sink (aiosmtpd)")
+    if a.tls_cert is not None:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key or a.tls_cert)
+        kw.update(tls_context=ctx)
     if a.auth is not None:
         user, password = a.auth.split(":", 1)
-        kw.update(auth_required=True, auth_require_tls=False,
+        kw.update(auth_required=True, auth_require_tls=a.tls_cert is not None,
                   authenticator=make_authenticator(user, password))
     # Without --auth, AUTH is not advertised (aiosmtpd's default of
     # auth_require_tls=True hides it when there is no TLS).
+    log_path = os.path.join(a.dir, "commands.log")
 
-    server = await loop.create_server(lambda: SMTP(handler, **kw),
+    server = await loop.create_server(lambda: LoggingSMTP(handler, log_path,
+                                                          **kw),
                                       host="127.0.0.1", port=a.port,
                                       reuse_address=True)
     if a.pidfile:

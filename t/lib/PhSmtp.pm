@@ -40,7 +40,9 @@ sub _free_port {
     return $port;
 }
 
-# start_smtp(auth => 'user:pw', fail_first => N, delay => S, name => 'label')
+# start_smtp(auth => 'user:pw', fail_first => N, delay => S, name => 'label',
+#            tls_cert => 'cert.pem', tls_key => 'key.pem',  (offers STARTTLS)
+#            port => N)
 # Dies if the sink does not come up.
 sub start_smtp {
     my (%o) = @_;
@@ -56,8 +58,21 @@ sub start_smtp {
         auth       => $o{auth},
         fail_first => $o{fail_first},
         delay      => $o{delay},
+        tls_cert   => $o{tls_cert},
+        tls_key    => $o{tls_key},
         owner      => $$,
     }, 'PhSmtp::Server';
+    # port => N: that port (a sink that replaces another one in a test).
+    if ($o{port}) {
+        $self->{port} = $o{port};
+        my $deadline = time + 15;
+        until ($self->start) {
+            die "smtp_sink did not start:\n" . $self->log
+                if time > $deadline || $self->log !~ /address already in use/i;
+            sleep 0.1;
+        }
+        return $self;
+    }
     # free_port() then bind is racy: on a lost race, try another port.
     for my $try (1 .. 5) {
         $self->{port} = _free_port();
@@ -88,13 +103,16 @@ sub read_mail {
 }
 
 # A sink file (or, without the X-Sink lines, any message) as a hashref:
-# from, rcpt, headers, header_list, raw_headers, body, raw.
+# from, rcpt, tls (protocol or 'none'), auth (user or 'none'), headers,
+# header_list, raw_headers, body, raw.
 sub parse_mail {
     my ($raw) = @_;
     my %m = (from => undef, rcpt => [], raw => $raw);
     my $rest = $raw;
-    while ($rest =~ s/\AX-Sink-(Mail-From|Rcpt-To): ?([^\r\n]*)\r?\n//) {
+    while ($rest =~ s/\AX-Sink-(Mail-From|Rcpt-To|TLS|Auth): ?([^\r\n]*)\r?\n//) {
         my ($what, $addr) = ($1, $2);
+        if ($what eq 'TLS')  { $m{tls} = $addr; next }
+        if ($what eq 'Auth') { $m{auth} = $addr; next }
         $addr =~ s/\A<(.*)>\z/$1/;
         if ($what eq 'Mail-From') { $m{from} = $addr }
         else                      { push @{ $m{rcpt} }, $addr }
@@ -194,6 +212,8 @@ sub start {
     push @cmd, '--auth', $self->{auth} if defined $self->{auth};
     push @cmd, '--fail-first', $self->{fail_first} if $self->{fail_first};
     push @cmd, '--delay', $self->{delay} if $self->{delay};
+    push @cmd, '--tls-cert', $self->{tls_cert} if $self->{tls_cert};
+    push @cmd, '--tls-key', $self->{tls_key} if $self->{tls_key};
     my $pid = fork;
     die "fork: $!" unless defined $pid;
     if (!$pid) {
@@ -237,6 +257,14 @@ sub stop {
     }
     unlink $self->{pidfile};
     return 1;
+}
+
+# The commands the sink saw, in order: ['EHLO', 0], ['STARTTLS', 0],
+# ['AUTH', 1], ... (verb, whether the session was encrypted then).
+sub commands {
+    my $self = shift;
+    open my $fh, '<', "$self->{dir}/commands.log" or return ();
+    return map { /^(\S+) tls=(\d)/ ? [$1, $2] : () } <$fh>;
 }
 
 # Every mail received so far, parsed, in arrival order.
