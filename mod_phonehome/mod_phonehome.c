@@ -38,6 +38,7 @@
 #include "ph_sig.h"
 #include "ph_spool.h"
 #include "ph_text.h"
+#include "ph_tls.h"
 
 #ifndef PH_STATE_DIR
 #define PH_STATE_DIR "/var/lib/phonehome"
@@ -366,6 +367,18 @@ static const char *ph_set_smtp_auth(cmd_parms *cmd, void *d,
     return NULL;
 }
 
+static const char *ph_set_smtp_ca_file(cmd_parms *cmd, void *d,
+                                       const char *arg)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    c->smtp_ca_file = ap_server_root_relative(cmd->pool, arg);
+    return ph_bad(cmd, ph_tls_ca_file_check(cmd->pool, c->smtp_ca_file
+                                            ? c->smtp_ca_file : arg));
+}
+
 static const char *ph_set_state_dir(cmd_parms *cmd, void *d, const char *arg)
 {
     ph_server_conf_t *c = ph_sconf(cmd);
@@ -457,7 +470,11 @@ static const command_rec ph_cmds[] = {
     AP_INIT_TAKE1("PhoneHomeSMTPStartTLS", ph_set_starttls, NULL, RSRC_CONF,
         "Off, On (use STARTTLS when offered) or Required (default On)"),
     AP_INIT_TAKE2("PhoneHomeSMTPAuth", ph_set_smtp_auth, NULL, RSRC_CONF,
-        "SMTP AUTH user and a file holding the password"),
+        "SMTP AUTH user and a file holding the password (needs a verified "
+        "STARTTLS)"),
+    AP_INIT_TAKE1("PhoneHomeSMTPCAFile", ph_set_smtp_ca_file, NULL, RSRC_CONF,
+        "PEM file of CA certificates to trust for the SMTP server, besides "
+        "the system store"),
     AP_INIT_TAKE1("PhoneHomeStateDir", ph_set_state_dir, NULL, RSRC_CONF,
         "Directory for the state snapshot, the mail outbox and the event "
         "log (default " PH_STATE_DIR ")"),
@@ -668,6 +685,13 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                 }
             }
         }
+    }
+    if (c->smtp_user && c->smtp_starttls == PH_TLS_OFF) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00100: PhoneHomeSMTPAuth needs STARTTLS, but "
+                     "PhoneHomeSMTPStartTLS is Off: the password would cross "
+                     "the network in the clear (use On or Required)");
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     if ((apr_uint32_t)c->devices->nelts > c->max_devices) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,

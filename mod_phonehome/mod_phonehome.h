@@ -51,6 +51,7 @@ typedef struct ph_server_conf_t {
     const char         *smtp_user;
     const char         *smtp_password_file;
     const char         *smtp_password;      /* read as root at startup */
+    const char         *smtp_ca_file;       /* PhoneHomeSMTPCAFile, or NULL */
     const char         *state_dir;
     apr_uint32_t        digest_window;
     apr_uint32_t        retry_period;       /* seconds before a mail is dead */

@@ -29,9 +29,17 @@
 
 #include "apr_strings.h"
 
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <time.h>
 #include <unistd.h>
 
-/* auth-client.h first: libesmtp.h declares its AUTH calls only after it. */
+/* openssl/ssl.h before libesmtp.h, which declares smtp_starttls_set_ctx
+ * only after it; auth-client.h first: libesmtp.h declares its AUTH calls
+ * only after it. */
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <auth-client.h>
 #include <libesmtp.h>
 
@@ -42,6 +50,7 @@
 #include "ph_outbox.h"
 #include "ph_spool.h"
 #include "ph_text.h"
+#include "ph_tls.h"
 
 APLOG_USE_MODULE(phonehome);
 
@@ -343,6 +352,328 @@ void ph_queue_digest(server_rec *s, apr_pool_t *p)
 /* ------------------------------------------------------------------ */
 /* 2. Sending                                                          */
 
+/* STARTTLS.  libesmtp 1.1.0 caches a context of its own that
+ * smtp_destroy_session frees, so a second TLS session in a process used
+ * freed memory; it also looked for its CA store under $HOME and checked
+ * the name against the DNS canonical name.  So the module owns the
+ * context: built once a generation at startup (as root, so the CA file may
+ * be root's alone), inherited by the children, passed to every session
+ * (libesmtp takes a reference and drops it), with OpenSSL's default trust
+ * paths (SSL_CERT_FILE, SSL_CERT_DIR) plus PhoneHomeSMTPCAFile, and
+ * OpenSSL checking the configured host.  The handshake never fails on the
+ * certificate (SSL_VERIFY_NONE): the verdict is given in ph_smtp_event, so
+ * that it can say why and so that On can go on unverified. */
+static SSL_CTX *ph_tls_ctx;
+
+#define PH_TLS_WARN_EVERY   3600            /* seconds between warnings */
+
+typedef struct {
+    apr_pool_t         *p;
+    int                 mode;               /* ph_tls_e, AUTH applied */
+    int                 tls;                /* STARTTLS done */
+    int                 no_starttls;        /* Required, and not offered */
+    const char         *problem;            /* why it did not verify */
+    const char         *protocol;
+    const char         *cipher;
+} ph_tls_state_t;
+
+/* PhoneHomeSMTPAuth implies Required: credentials never cross an
+ * unencrypted or unverified connection (Off with AUTH fails at startup). */
+static int ph_tls_mode(const ph_server_conf_t *c)
+{
+    return c->smtp_user && c->smtp_starttls != PH_TLS_OFF ? PH_TLS_REQUIRED
+                                                          : c->smtp_starttls;
+}
+
+static const char *ph_tls_why_required(const ph_server_conf_t *c)
+{
+    return c->smtp_user && c->smtp_starttls != PH_TLS_REQUIRED
+        ? "PhoneHomeSMTPAuth sends its password only over verified TLS"
+        : "PhoneHomeSMTPStartTLS Required";
+}
+
+static apr_status_t ph_tls_ctx_free(void *data)
+{
+    if (ph_tls_ctx == data) {
+        ph_tls_ctx = NULL;
+    }
+    SSL_CTX_free(data);
+    return APR_SUCCESS;
+}
+
+/* SNI: libesmtp sends none; set it as the handshake starts, from the host
+ * OpenSSL is to check. */
+static void ph_tls_info(const SSL *ssl, int where, int ret)
+{
+    SSL *s = (SSL *)ssl;
+    char *host;
+
+    (void)ret;
+    if ((where & SSL_CB_HANDSHAKE_START)
+        && SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) == NULL
+        && (host = X509_VERIFY_PARAM_get0_host(SSL_get0_param(s), 0))) {
+        SSL_set_tlsext_host_name(s, host);
+    }
+}
+
+/* OpenSSL's last error, for a message. */
+static const char *ph_tls_error(apr_pool_t *p)
+{
+    unsigned long e = ERR_peek_last_error();
+    char buf[256];
+
+    if (e == 0) {
+        return "no detail from OpenSSL";
+    }
+    ERR_error_string_n(e, buf, sizeof(buf));
+    ERR_clear_error();
+    return apr_pstrdup(p, buf);
+}
+
+static apr_status_t ph_mail_tls_init(apr_pool_t *pconf, server_rec *s)
+{
+    ph_server_conf_t *c = ph_shared.conf;
+    X509_VERIFY_PARAM *param;
+    SSL_CTX *ctx;
+    int ok;
+
+    if (c->smtp_starttls == PH_TLS_OFF) {
+        return APR_SUCCESS;
+    }
+    ERR_clear_error();
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "PH00101: cannot make "
+                     "the STARTTLS context: %s", ph_tls_error(pconf));
+        return APR_EGENERAL;
+    }
+    apr_pool_cleanup_register(pconf, ctx, ph_tls_ctx_free,
+                              apr_pool_cleanup_null);
+    /* TLS 1.2 only: libesmtp 1.1.0 polls the socket for a reply that a
+     * TLS 1.3 post-handshake message has left in OpenSSL's buffer, and the
+     * session hangs until its timeout (seen one session in a few, against
+     * aiosmtpd); 1.2 never did in our runs. */
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_info_callback(ctx, ph_tls_info);
+    /* Never fails on a missing store: an empty one verifies nothing. */
+    SSL_CTX_set_default_verify_paths(ctx);
+    ERR_clear_error();
+    if (c->smtp_ca_file
+        && !SSL_CTX_load_verify_locations(ctx, c->smtp_ca_file, NULL)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "PH00101: "
+                     "PhoneHomeSMTPCAFile %s: %s", c->smtp_ca_file,
+                     ph_tls_error(pconf));
+        return APR_EGENERAL;
+    }
+    param = SSL_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_hostflags(param,
+                                    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    ok = ph_tls_host_is_ip(c->smtp_host)
+         ? X509_VERIFY_PARAM_set1_ip_asc(param, c->smtp_host)
+         : X509_VERIFY_PARAM_set1_host(param, c->smtp_host, 0);
+    if (!ok) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "PH00101: "
+                     "PhoneHomeSMTPServer %s: OpenSSL cannot check "
+                     "certificates for this name: %s", c->smtp_host,
+                     ph_tls_error(pconf));
+        return APR_EGENERAL;
+    }
+    ph_tls_ctx = ctx;
+    return APR_SUCCESS;
+}
+
+/* The names a certificate carries (DNS and IP subjectAltNames, else its
+ * common name), comma separated, for a message. */
+static const char *ph_tls_names(apr_pool_t *p, X509 *cert)
+{
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+                                           NULL);
+    apr_array_header_t *names = apr_array_make(p, 4, sizeof(char *));
+    char buf[256];
+    int i;
+
+    for (i = 0; sans && i < sk_GENERAL_NAME_num(sans) && i < 8; i++) {
+        const GENERAL_NAME *n = sk_GENERAL_NAME_value(sans, i);
+        const unsigned char *d;
+        int len;
+
+        if (n->type == GEN_DNS) {
+            d = ASN1_STRING_get0_data(n->d.dNSName);
+            len = ASN1_STRING_length(n->d.dNSName);
+            APR_ARRAY_PUSH(names, const char *) = ph_text_oneline(p,
+                apr_pstrmemdup(p, (const char *)d, (apr_size_t)len));
+        }
+        else if (n->type == GEN_IPADD) {
+            len = ASN1_STRING_length(n->d.iPAddress);
+            d = ASN1_STRING_get0_data(n->d.iPAddress);
+            if ((len == 4 || len == 16)
+                && inet_ntop(len == 4 ? AF_INET : AF_INET6, d, buf,
+                             sizeof(buf))) {
+                APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(p, buf);
+            }
+        }
+    }
+    GENERAL_NAMES_free(sans);
+    if (names->nelts == 0
+        && X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
+                                     NID_commonName, buf, sizeof(buf)) > 0) {
+        APR_ARRAY_PUSH(names, const char *) = ph_text_oneline(p, buf);
+    }
+    return apr_array_pstrcat(p, names, ',');
+}
+
+static const char *ph_tls_cert_problem(apr_pool_t *p, long code, SSL *ssl)
+{
+    X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+    const char *names = NULL, *not_after = NULL;
+    BIO *bio;
+
+    if (cert) {
+        names = ph_tls_names(p, cert);
+        if ((bio = BIO_new(BIO_s_mem())) != NULL) {
+            char *text;
+            long len;
+
+            if (ASN1_TIME_print(bio, X509_get0_notAfter(cert))
+                && (len = BIO_get_mem_data(bio, &text)) > 0) {
+                not_after = apr_pstrmemdup(p, text, (apr_size_t)len);
+            }
+            BIO_free(bio);
+        }
+    }
+    return ph_tls_problem(p, code, ph_shared.conf->smtp_host, names,
+                          not_after);
+}
+
+/* libesmtp's events (libesmtp.h says what each passes after arg). */
+static void ph_smtp_event(smtp_session_t session, int event, void *arg, ...)
+{
+    ph_tls_state_t *t = arg;
+    int opportunistic = t->mode != PH_TLS_REQUIRED;
+    va_list ap;
+    SSL *ssl;
+    long code;
+    int *ok, bits;
+
+    (void)session;
+    va_start(ap, arg);
+    switch (event) {
+    case SMTP_EV_EXTNA_STARTTLS:
+        t->no_starttls = 1;
+        break;
+    case SMTP_EV_INVALID_PEER_CERTIFICATE:
+        code = va_arg(ap, long);
+        ok = va_arg(ap, int *);
+        ssl = va_arg(ap, SSL *);
+        t->problem = ph_tls_cert_problem(t->p, code, ssl);
+        *ok = opportunistic;
+        break;
+    case SMTP_EV_NO_PEER_CERTIFICATE:
+        ok = va_arg(ap, int *);
+        t->problem = "the server sent no certificate";
+        *ok = opportunistic;
+        break;
+    case SMTP_EV_WRONG_PEER_CERTIFICATE:
+        /* libesmtp's own check, against a DNS canonical name and blind to
+         * IP addresses; OpenSSL has checked the configured host already
+         * and any mismatch came as SMTP_EV_INVALID_PEER_CERTIFICATE. */
+        ok = va_arg(ap, int *);
+        *ok = 1;
+        break;
+    case SMTP_EV_WEAK_CIPHER:
+        bits = va_arg(ap, int);
+        ok = va_arg(ap, int *);
+        t->problem = apr_psprintf(t->p, "the cipher is weak (%d bits)", bits);
+        *ok = opportunistic;
+        break;
+    case SMTP_EV_STARTTLS_OK:
+        ssl = va_arg(ap, SSL *);
+        t->tls = 1;
+        t->protocol = SSL_get_version(ssl);
+        t->cipher = va_arg(ap, const char *);
+        break;
+    default:
+        break;
+    }
+    va_end(ap);
+}
+
+/* libesmtp still looks, at every STARTTLS, for a client certificate at
+ * $HOME/.authenticate/<host>/private/smtp-starttls.pem and gives up the
+ * session when it cannot tell whether that file exists: with HOME=/root
+ * (httpd started from a root shell) the User cannot look.  Then the mail
+ * thread's process gets HOME=/nonexistent, as Debian gives system users;
+ * an existing variable is replaced in place, so other threads reading the
+ * environment see the old value or the new one. */
+static void ph_mail_fix_home(server_rec *s, apr_pool_t *p)
+{
+    const char *home = getenv("HOME");
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    if (home == NULL || ph_shared.conf->smtp_starttls == PH_TLS_OFF) {
+        return;                 /* unset: libesmtp's lookup finds nothing */
+    }
+    rv = apr_stat(&fi, apr_pstrcat(p, home, "/.authenticate", NULL),
+                  APR_FINFO_TYPE, p);
+    if (rv == APR_SUCCESS || APR_STATUS_IS_ENOENT(rv)) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, rv, s,
+                 "PH00105: HOME=%s cannot be read by the User; the mail "
+                 "thread runs with HOME=/nonexistent (libesmtp looks for "
+                 "client certificates there)", ph_text_oneline(p, home));
+    setenv("HOME", "/nonexistent", 1);
+}
+
+static apr_time_t ph_monotonic_sec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_time_t)ts.tv_sec;
+}
+
+/* What On let through, said at most once an hour (and again at once when
+ * the problem changes): a mail still went, so it is not an error. */
+static void ph_tls_notice(server_rec *s, apr_pool_t *p,
+                          const ph_tls_state_t *t)
+{
+    static char last[256];
+    static apr_time_t last_at;
+    ph_server_conf_t *c = ph_shared.conf;
+    const char *what;
+    apr_time_t now = ph_monotonic_sec();
+
+    if (t->mode != PH_TLS_ON) {
+        return;
+    }
+    what = t->problem ? t->problem : !t->tls ? "no STARTTLS offered" : NULL;
+    if (what == NULL || (strcmp(last, what) == 0 && last_at
+                         && now - last_at < PH_TLS_WARN_EVERY)) {
+        return;
+    }
+    apr_cpystrn(last, what, sizeof(last));
+    last_at = now;
+    if (t->problem) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "PH00102: STARTTLS to %s:%u: %s; mail goes encrypted "
+                     "but to an unverified server (PhoneHomeSMTPStartTLS On; "
+                     "Required would refuse it); said once an hour",
+                     c->smtp_host, (unsigned)c->smtp_port, t->problem);
+    }
+    else {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     "PH00103: %s:%u offers no STARTTLS: mail goes in the "
+                     "clear (PhoneHomeSMTPStartTLS On); said once an hour",
+                     c->smtp_host, (unsigned)c->smtp_port);
+    }
+    (void)p;
+}
+
 static int ph_smtp_interact(auth_client_request_t request, char **result,
                             int fields, void *arg)
 {
@@ -363,10 +694,29 @@ static int ph_smtp_interact(auth_client_request_t request, char **result,
     return 1;
 }
 
+/* Why a session that ended before the mail was accepted ended, when TLS
+ * is the reason; else NULL. */
+static const char *ph_tls_refusal(apr_pool_t *p, const ph_tls_state_t *t)
+{
+    ph_server_conf_t *c = ph_shared.conf;
+
+    if (t->no_starttls) {
+        return apr_psprintf(p, "%s:%u offers no STARTTLS (%s): not sent",
+                            c->smtp_host, (unsigned)c->smtp_port,
+                            ph_tls_why_required(c));
+    }
+    if (t->problem && t->mode == PH_TLS_REQUIRED) {
+        return apr_psprintf(p, "STARTTLS to %s:%u: %s (%s): not sent",
+                            c->smtp_host, (unsigned)c->smtp_port, t->problem,
+                            ph_tls_why_required(c));
+    }
+    return NULL;
+}
+
 /* Send one mail.  NULL on success, else a one-line reason; *permanent is
  * set when the server refused the mail for good (5xx). */
-static const char *ph_smtp_send(apr_pool_t *p, const ph_outbox_item_t *item,
-                                int *permanent)
+static const char *ph_smtp_send(server_rec *s, apr_pool_t *p,
+                                const ph_outbox_item_t *item, int *permanent)
 {
     ph_server_conf_t *c = ph_shared.conf;
     static const int timeouts[] = { Timeout_GREETING, Timeout_ENVELOPE,
@@ -377,11 +727,18 @@ static const char *ph_smtp_send(apr_pool_t *p, const ph_outbox_item_t *item,
     auth_context_t auth = NULL;
     const smtp_status_t *st;
     const char *why = NULL;
+    ph_tls_state_t tls;
     char err[128];
     unsigned int i;
     int n;
 
     *permanent = 0;
+    memset(&tls, 0, sizeof(tls));
+    tls.p = p;
+    tls.mode = ph_tls_mode(c);
+    if (tls.mode != PH_TLS_OFF && ph_tls_ctx == NULL) {
+        return "no STARTTLS context (see the startup messages): not sent";
+    }
     session = smtp_create_session();
     if (session == NULL) {
         return "libesmtp cannot create a session";
@@ -394,9 +751,13 @@ static const char *ph_smtp_send(apr_pool_t *p, const ph_outbox_item_t *item,
                          | Timeout_OVERRIDE_RFC2822_MINIMUM,
                          PH_SMTP_TIMEOUT_MS);
     }
-    smtp_starttls_enable(session, c->smtp_starttls == PH_TLS_REQUIRED
-                         ? Starttls_REQUIRED : c->smtp_starttls == PH_TLS_ON
+    smtp_starttls_enable(session, tls.mode == PH_TLS_REQUIRED
+                         ? Starttls_REQUIRED : tls.mode == PH_TLS_ON
                          ? Starttls_ENABLED : Starttls_DISABLED);
+    if (tls.mode != PH_TLS_OFF) {
+        smtp_starttls_set_ctx(session, ph_tls_ctx);
+    }
+    smtp_set_eventcb(session, ph_smtp_event, &tls);
     if (c->smtp_user) {
         auth = auth_create_context();
         auth_set_mechanism_flags(auth, AUTH_PLUGIN_PLAIN, 0);
@@ -410,10 +771,14 @@ static const char *ph_smtp_send(apr_pool_t *p, const ph_outbox_item_t *item,
                                                   const char *));
     }
 
+    ERR_clear_error();
     if (!smtp_start_session(session)) {
-        why = apr_psprintf(p, "%s:%u: %s", c->smtp_host,
-                           (unsigned)c->smtp_port,
-                           smtp_strerror(smtp_errno(), err, sizeof(err)));
+        why = ph_tls_refusal(p, &tls);
+        if (why == NULL) {
+            why = apr_psprintf(p, "%s:%u: %s", c->smtp_host,
+                               (unsigned)c->smtp_port,
+                               smtp_strerror(smtp_errno(), err, sizeof(err)));
+        }
     }
     else {
         st = smtp_message_transfer_status(message);
@@ -426,17 +791,35 @@ static const char *ph_smtp_send(apr_pool_t *p, const ph_outbox_item_t *item,
             *permanent = code / 100 == 5;
             why = code ? apr_psprintf(p, "%d %s", code,
                                       st->text ? st->text : "")
-                : c->smtp_starttls == PH_TLS_REQUIRED
-                ? "no STARTTLS from the server (PhoneHomeSMTPStartTLS "
-                  "Required): not sent in the clear"
-                : apr_psprintf(p, "%s:%u: the session ended before the mail "
-                               "was accepted", c->smtp_host,
-                               (unsigned)c->smtp_port);
+                : ph_tls_refusal(p, &tls);
+            if (why == NULL && !tls.tls && ERR_peek_last_error() != 0) {
+                /* The handshake failed: libesmtp only ends the session. */
+                why = apr_psprintf(p, "STARTTLS to %s:%u failed: %s",
+                                   c->smtp_host, (unsigned)c->smtp_port,
+                                   ph_tls_error(p));
+            }
+            if (why == NULL) {
+                why = apr_psprintf(p, "%s:%u: the session ended before the "
+                                   "mail was accepted", c->smtp_host,
+                                   (unsigned)c->smtp_port);
+            }
         }
     }
     smtp_destroy_session(session);
     if (auth) {
         auth_destroy_context(auth);
+    }
+    ERR_clear_error();
+    if (tls.tls) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     "PH00104: STARTTLS to %s:%u: %s %s, certificate %s",
+                     c->smtp_host, (unsigned)c->smtp_port,
+                     tls.protocol ? tls.protocol : "?",
+                     tls.cipher ? tls.cipher : "?",
+                     tls.problem ? "not verified" : "verified");
+    }
+    if (why == NULL) {
+        ph_tls_notice(s, p, &tls);
     }
     return why ? ph_text_oneline(p, why) : NULL;
 }
@@ -475,7 +858,7 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
         if (item.next > now) {
             continue;
         }
-        why = ph_smtp_send(p, &item, &permanent);
+        why = ph_smtp_send(s, p, &item, &permanent);
         now = apr_time_now();
         if (why == NULL) {
             ph_spool_remove(p, odir, fname);
@@ -536,6 +919,7 @@ static apr_status_t ph_mail_callback(int state, void *data, apr_pool_t *pool)
     case AP_WATCHDOG_STATE_STARTING:
         ph_mail_stopping = 0;
         auth_client_init();
+        ph_mail_fix_home(s, pool);
         ph_outbox_stats(pool, NULL);
         break;
     case AP_WATCHDOG_STATE_RUNNING:
@@ -555,6 +939,9 @@ static apr_status_t ph_mail_callback(int state, void *data, apr_pool_t *pool)
 
 apr_status_t ph_mail_register(apr_pool_t *pconf, server_rec *s)
 {
+    if (ph_mail_tls_init(pconf, s) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
     return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_MAIL, PH_MAIL_TICK,
                                  ph_mail_callback);
 }

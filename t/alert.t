@@ -7,6 +7,7 @@ use Apache::Test qw(-withtestmore);
 use Time::HiRes qw(sleep time);
 use PhTest qw(phonehome_conf private_httpd status_json device_of beat poll_until);
 use PhSmtp qw(start_smtp decode_subject);
+use PhTls ();
 
 sub server {
     my ($name, $smtp_port, $extra) = @_;
@@ -284,12 +285,17 @@ EOC
     $h->stop;
     $smtp->stop;
 
-    $smtp = start_smtp(name => 'auth', auth => 'alert:s3cret');
+    # AUTH needs a verified STARTTLS (t/tls.t has the rest of it).
+    my $ca = PhTls::make_ca('alert-ca');
+    my $cert = PhTls::make_cert('alert-smtp', san => 'IP:127.0.0.1', ca => $ca);
+    $smtp = start_smtp(name => 'auth', auth => 'alert:s3cret',
+                       tls_cert => $cert->{cert}, tls_key => $cert->{key});
     my $pw = PhTest::t_dir() . '/private/smtp-password';
     open my $fh, '>', $pw or die;
     print $fh "s3cret\n";
     close $fh;
-    $h = server('auth', $smtp->port, "PhoneHomeSMTPAuth alert $pw\nPhoneHomeNotifyFirstBeat On\n");
+    $h = server('auth', $smtp->port, "PhoneHomeSMTPAuth alert $pw\nPhoneHomeSMTPCAFile $ca->{cert}\n"
+                                   . "PhoneHomeNotifyFirstBeat On\n");
     beat('/raspberrypiPhoneHome/auth-pi', base => $h->base);
     my ($m) = $smtp->wait_mails(1, 30);
     ok $m, 'SMTP AUTH with the password file';

@@ -26,7 +26,8 @@ Files appear atomically: written as DIR/tmp-*, then renamed.
 
 DIR/commands.log gets one line for each EHLO, STARTTLS, AUTH and MAIL
 command, as "<VERB> tls=0|1" (whether the session was encrypted when the
-command came), so a test can tell that no AUTH ever crossed in the clear.
+command came), so a test can tell that no AUTH ever crossed in the clear,
+and "SNI=<name> tls=0" for the server name a TLS client asked for.
 
 Nothing is printed on stdout; errors go to stderr.  SIGTERM or
 SIGINT stops it cleanly (exit status 0).
@@ -168,6 +169,12 @@ async def serve(a):
     if a.tls_cert is not None:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.tls_cert, a.tls_key or a.tls_cert)
+
+        def note_sni(sslobj, name, sslctx):
+            with open(os.path.join(a.dir, "commands.log"), "a") as f:
+                f.write("SNI=%s tls=0\n" % (name or ""))
+
+        ctx.sni_callback = note_sni
         kw.update(tls_context=ctx)
     if a.auth is not None:
         user, password = a.auth.split(":", 1)

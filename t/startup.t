@@ -65,6 +65,18 @@ refused('MailTo with a header injection', "PhoneHomeMailTo \"me\@example.com\\r\
 refused('SMTPServer bad port', "PhoneHomeSMTPServer mail:99999\n", qr/PhoneHomeSMTPServer: 'mail:99999'/);
 refused('SMTPStartTLS maybe', "PhoneHomeSMTPStartTLS maybe\n", qr/PhoneHomeSMTPStartTLS: 'maybe' is not Off, On or Required/);
 refused('SMTPAuth missing file', "PhoneHomeSMTPAuth alert /nonexistent/pw\n", qr/PhoneHomeSMTPAuth: password file '\/nonexistent\/pw'/);
+{
+    my $empty = PhTest::t_dir() . '/private/empty-ca.pem';
+    open my $fh, '>', $empty or die "$empty: $!";
+    print $fh "not a certificate\n";
+    close $fh;
+    refused('SMTPCAFile missing', "PhoneHomeSMTPCAFile /nonexistent/ca.pem\n",
+            qr/PhoneHomeSMTPCAFile: '\/nonexistent\/ca.pem' cannot be read \(No such file/);
+    refused('SMTPCAFile without a certificate', "PhoneHomeSMTPCAFile $empty\n",
+            qr/PhoneHomeSMTPCAFile: '\Q$empty\E' holds no PEM certificate/);
+    refused('SMTPAuth with StartTLS Off', "PhoneHomeSMTPAuth alert $keyfile\nPhoneHomeSMTPStartTLS Off\n",
+            qr/PH00100: PhoneHomeSMTPAuth needs STARTTLS, but PhoneHomeSMTPStartTLS is Off/);
+}
 refused('DigestWindow too long', "PhoneHomeDigestWindow 99999\n", qr/PhoneHomeDigestWindow: '99999'/);
 refused('MonitorName with a control character', "PhoneHomeMonitorName \"a\tb\"\n", qr/PhoneHomeMonitorName: /);
 refused('a directive in a virtual host', "<VirtualHost 127.0.0.1:80>\nPhoneHomeMaxAge 60\n</VirtualHost>\n",

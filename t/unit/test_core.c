@@ -4166,10 +4166,14 @@ static Suite *core_suite(void)
     return s;
 }
 
+Suite *test_tls_suite(void);
+
 int main(void)
 {
     SRunner *sr = srunner_create(core_suite());
     int failed;
+
+    srunner_add_suite(sr, test_tls_suite());
 
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
