@@ -124,8 +124,8 @@ const char *ph_query_parse(apr_pool_t *p, const char *args, ph_query_t *q)
             q->refresh = (int)n;
         }
         else if (!strcmp(w, "state")) {
-            if ((why = ph_query_states(v ? v : apr_pstrdup(p, ""),
-                                       &q->states)) != NULL) {
+            q->states = 0;              /* an empty state= is every state */
+            if (v && *v && (why = ph_query_states(v, &q->states)) != NULL) {
                 return why;
             }
         }

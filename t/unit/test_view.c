@@ -61,13 +61,16 @@ START_TEST(query_defaults_and_formats)
     ck_assert_int_eq(q.fmt, PH_FMT_AUTO);
     ck_assert_ptr_null(ph_query_parse(vp, "unknown-key=1&badge=a.b", &q));
     ck_assert_str_eq(q.badge, "a.b");
+    ck_assert_ptr_null(ph_query_parse(vp, "state=&q=", &q));     /* a form */
+    ck_assert_uint_eq(q.states, 0);
+    ck_assert_ptr_null(q.q);
 }
 END_TEST
 
 START_TEST(query_refuses_bad_values)
 {
     static const char *const bad[] = {
-        "state=sideways", "state=", "state=up,,x", "limit=-1", "limit=abc",
+        "state=sideways", "state=,", "state=up,,x", "limit=-1", "limit=abc",
         "limit=1000001", "limit=99999999999999999999999", "offset=-5",
         "offset=", "refresh=0", "refresh=3601", "device=", "device=%0A",
         "device=-x", "badge=a%20b", "q=%zz", "q=a%00b",
