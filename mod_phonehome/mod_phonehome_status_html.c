@@ -304,9 +304,9 @@ static void ph_html_summary(request_rec *r, const ph_view_t *v, int board)
                  "yet.</p>\n", r);
     }
     else if (down) {
-        ap_rprintf(r, "<p class=\"summary bad\">%d of %d device%s down "
-                   "(the first since %s, %s ago)", down, v->n,
-                   v->n == 1 ? " is" : "s are",
+        ap_rprintf(r, "<p class=\"summary bad\">%d of %d device%s %s down "
+                   "(%ssince %s, %s ago)", down, v->n, v->n == 1 ? "" : "s",
+                   down == 1 ? "is" : "are", down == 1 ? "" : "the first ",
                    ph_human_time(p, v->now, v->down_since),
                    ph_human_duration(p, ph_sec(v->now - v->down_since)));
         ap_rprintf(r, "; %d unknown, %d up.</p>\n", unk,

@@ -41,6 +41,7 @@ my $pid = fork // die "fork: $!";
 if ($pid == 0) {
     open STDOUT, '>', "$dir/prometheus.log";
     open STDERR, '>&', \*STDOUT;
+    no warnings 'exec';
     exec '/usr/bin/prometheus', "--config.file=$dir/prometheus.yml",
          "--storage.tsdb.path=$dir/data", "--web.listen-address=127.0.0.1:$port";
     POSIX::_exit(127);

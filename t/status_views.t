@@ -73,7 +73,7 @@ like $html, qr/Gone &quot;&lt;b&gt;Pi&lt;\/b&gt;&quot;/, 'display name shown, es
 like $html, qr/&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;q&quot;/, 'User-Agent escaped';
 unlike $html, qr/<img/, 'no markup from a device';
 like $html, qr/down for \d+ s/, 'a human duration';
-like $html, qr/1 of 7 devices are down/, 'the summary says how many are down';
+like $html, qr/1 of 7 devices is down \(since \d\d:\d\d/, 'the summary says how many are down';
 like $html, qr/DOWN/, 'the state in words, not colour alone';
 like $html, qr/no history yet/, 'the history frame';
 like $html, qr/went down at \d\d:\d\d \S+\./, 'recent events as sentences';
