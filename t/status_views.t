@@ -17,6 +17,8 @@ PhoneHomeMaxAge 3600
 PhoneHomeStartupGrace 0
 PhoneHomeDevice gone-pi MaxAge=1 Name="Gone \\"<b>Pi</b>\\""
 PhoneHomeDevice quiet-pi
+PhoneHomeRateLimit Off
+PhoneHomeRegisterLimit Off
 <Location /phonehome-board>
     SetHandler phonehome-board
 </Location>
@@ -81,6 +83,27 @@ $r = get('/phonehome-status/style.css');
 is $r->code, 200, 'style.css';
 like $r->header('Content-Type'), qr{^text/css}, 'as text/css';
 like $r->content, qr/prefers-color-scheme:dark/, 'with a dark mode';
+
+# --- paging: every device not up, then 100 up ones, a page at a time ----------
+{
+    my @cards = get('/phonehome-status?limit=2')->content =~ /<li class="card (\w+)"/g;
+    is_deeply \@cards, ['down', 'unknown'], 'HTML limit=2: the two not up';
+    like get('/phonehome-status?limit=2')->content, qr/<a rel="next" href="\?offset=2&amp;limit=100">/,
+         'and a link to the next page';
+    like get('/phonehome-status?offset=2&limit=2&q=up')->content,
+         qr/<a rel="prev" href="\?offset=0&amp;limit=2&amp;q=up">/, 'a previous link keeps the filters';
+    my ($host, $port) = $base =~ m{//([^:]+):(\d+)};
+    is PhTest::keepalive_beats($host, $port, map { "/raspberrypiPhoneHome/many-$_" } 1 .. 120), 120,
+       '120 more devices beat';
+    my $page = get('/phonehome-status')->content;
+    @cards = $page =~ /<li class="card (\w+)"/g;
+    is scalar @cards, 102, 'the first page: both devices not up and 100 up';
+    is_deeply [@cards[0, 1]], ['down', 'unknown'], 'not up first';
+    like $page, qr/127 devices in the table/, 'the summary counts all';
+    like $page, qr/Showing 1-102\./, 'and says which are shown';
+    @cards = get('/phonehome-status?offset=102&limit=100')->content =~ /<li class="card (\w+)"/g;
+    is scalar @cards, 25, 'the next page: the rest';
+}
 
 # --- device view -------------------------------------------------------------
 $r = get('/phonehome-status?device=gone-pi');
