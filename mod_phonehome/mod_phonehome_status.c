@@ -192,7 +192,11 @@ void ph_walk(ph_walk_t *w, unsigned states, ph_walk_fn *fn, void *baton)
             return;
         }
         end = t->hdr->used;
-        for (id = pos; id < end && n < PH_WALK_CHUNK; id++) {
+        /* At most PH_WALK_CHUNK copies and PH_COUNT_CHUNK slots looked at
+         * per hold, so a pass that finds little does not hold the lock for
+         * the whole table. */
+        for (id = pos; id < end && n < PH_WALK_CHUNK
+                       && id - pos < PH_COUNT_CHUNK; id++) {
             const ph_device_t *d = t->slot(t->baton, id);
 
             if (d->name[0] && (states & (1u << (d->state & 3)))

@@ -472,7 +472,8 @@ int ph_status_html(request_rec *r, const ph_query_t *q, int board)
                matched == 0 ? "No" : "", matched,
                matched == 1 ? "" : "s",
                (q->states || q->q) ? "match" : "in the table");
-    if (matched > 0 && (q->offset > 0 || q->offset + limit < matched)) {
+    if (matched > 0 && limit > 0
+        && (q->offset > 0 || q->offset + limit < matched)) {
         ap_rprintf(r, " Showing %" APR_INT64_T_FMT "-%" APR_INT64_T_FMT ".",
                    q->offset < matched ? q->offset + 1 : matched,
                    q->offset + limit < matched ? q->offset + limit : matched);
