@@ -635,7 +635,7 @@ int ph_status_badge(request_rec *r, const char *name)
     sw = 10 + 7 * (int)strlen(st);
     ap_set_content_type(r, "image/svg+xml");
     apr_table_setn(r->headers_out, "Content-Security-Policy",
-                   "default-src 'none'; style-src 'unsafe-inline'");
+                   "default-src 'none'");
     if (r->header_only) {
         return OK;
     }
