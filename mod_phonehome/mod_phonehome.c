@@ -29,10 +29,10 @@
 
 #include "apr_strings.h"
 
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "mod_phonehome.h"
+#include "mod_phonehome_secure.h"
 #include "ph_beat.h"
 #include "ph_name.h"
 #include "ph_sig.h"
@@ -679,56 +679,6 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* PhoneHomeStateDir and its subdirectories, made by root at startup and
- * handed to the User the watchdogs run as. */
-static apr_status_t ph_make_state_dir(server_rec *s, apr_pool_t *p,
-                                      const char *dir)
-{
-    static const char *const subdirs[] = { "", "/" PH_DIR_QUEUE,
-                                           "/" PH_DIR_OUTBOX, "/" PH_DIR_DEAD,
-                                           "/" PH_EVENTS_LOG };
-    struct statfs sfs;
-    apr_status_t rv;
-    unsigned int i;
-
-    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT & 0750, p);
-    for (i = 0; rv == APR_SUCCESS && i < 4; i++) {
-        const char *d = apr_pstrcat(p, dir, subdirs[i], NULL);
-
-        rv = apr_dir_make(d, APR_FPROT_UREAD | APR_FPROT_UWRITE
-                          | APR_FPROT_UEXECUTE | APR_FPROT_GREAD
-                          | APR_FPROT_GEXECUTE, p);
-        if (APR_STATUS_IS_EEXIST(rv)) {
-            rv = APR_SUCCESS;
-        }
-    }
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "PH00008: cannot create PhoneHomeStateDir %s", dir);
-        return rv;
-    }
-    if (geteuid() == 0) {
-        for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-            const char *d = apr_pstrcat(p, dir, subdirs[i], NULL);
-
-            if (chown(d, ap_unixd_config.user_id, ap_unixd_config.group_id)
-                != 0 && i < 4) {
-                rv = APR_FROM_OS_ERROR(errno);
-                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                             "PH00008: cannot give PhoneHomeStateDir %s to "
-                             "the User", d);
-                return rv;
-            }
-        }
-    }
-    if (statfs(dir, &sfs) == 0 && sfs.f_type == 0x01021994) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "PH00009: PhoneHomeStateDir %s is on tmpfs: the outbox "
-                     "and the snapshot will not survive a reboot", dir);
-    }
-    return APR_SUCCESS;
-}
-
 /* The SMTP password, read while we are still root; the file may then be
  * readable by root alone. */
 static apr_status_t ph_read_password(server_rec *s, apr_pool_t *p,
@@ -751,6 +701,35 @@ static apr_status_t ph_read_password(server_rec *s, apr_pool_t *p,
     buf[strcspn(buf, "\r\n")] = '\0';
     c->smtp_password = buf;
     return APR_SUCCESS;
+}
+
+/* Keyed devices' seq floors at a start (see ph_device_seq_start): after
+ * anything but a clean stop (@a lost) no beat signed before it passes. */
+static void ph_seq_floors(server_rec *s, ph_server_conf_t *c, int lost)
+{
+    apr_uint64_t now_ms = (apr_uint64_t)apr_time_as_msec(apr_time_now());
+    unsigned int raised = 0;
+    int i;
+
+    for (i = 0; i < c->devices->nelts; i++) {
+        ph_devconf_t *dc = &APR_ARRAY_IDX(c->devices, i, ph_devconf_t);
+        long id;
+
+        if (dc->key == NULL
+            || (id = ph_table_find(&ph_shared.table, dc->name)) < 0) {
+            continue;
+        }
+        raised += (unsigned int)ph_device_seq_start(
+            ph_slot(NULL, (apr_uint32_t)id),
+            ph_sig_key_id(dc->key, dc->keylen), now_ms, lost);
+    }
+    if (raised) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "PH00121: seq floor of %u keyed device(s) set to %"
+                     APR_UINT64_T_FMT " (this start, in ms)%s: signed beats "
+                     "sent before it are refused with 409", raised, now_ms,
+                     lost ? ", the last stop was not clean" : "");
+    }
 }
 
 /* Bring every slot in line with this generation's configuration. */
@@ -790,7 +769,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                                &phonehome_module);
     ph_retained_t *retained;
     void *index = NULL;
-    int cold_start = 0;
+    int cold_start = 0, clean_stop = 0;
     apr_status_t rv;
 
     (void)plog;
@@ -804,6 +783,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                            sizeof(*retained));
         retained->started = apr_time_now();
         cold_start = 1;
+        clean_stop = ph_clean_stop_take(s, ptemp);
     }
     if (!c->startup_grace_set) {
         c->startup_grace = c->max_age;
@@ -833,7 +813,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ph_make_state_dir(s, ptemp, c->state_dir) != APR_SUCCESS
+    if (ph_state_dir_prepare(s, ptemp, c->state_dir) != APR_SUCCESS
         || ph_read_password(s, pconf, c) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -857,6 +837,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                     * (apr_size_t)(c->channels->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
     ph_apply_conf(c, retained->started);
+    ph_seq_floors(s, c, cold_start && !clean_stop);
 
     rv = ap_global_mutex_create(&ph_shared.mutex, NULL, PH_MUTEX_TYPE, NULL,
                                 s, pconf, 0);
@@ -870,6 +851,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "PH00014: cannot register with mod_watchdog");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    ph_clean_stop_arm(s, pconf);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  "PH00005: device table ready: %u of %u slots used, "
                  "%u bytes a device", ph_shared.table.hdr->used,

@@ -104,3 +104,20 @@ const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
     *keylen = e - b;
     return NULL;
 }
+
+apr_uint64_t ph_sig_key_id(const char *key, apr_size_t keylen)
+{
+    static const char label[] = "phonehome key id";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    apr_uint64_t id = 0;
+    int i;
+
+    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)label,
+             sizeof(label) - 1, mac, &maclen) != NULL) {
+        for (i = 0; i < 8; i++) {
+            id = (id << 8) | mac[i];
+        }
+    }
+    return id ? id : 1;
+}

@@ -1,0 +1,166 @@
+# What a security review found (issue 14), each attack against a real httpd:
+# the state directory (symbolic links, modes), replaying a captured signed
+# beat after a crash, and the seq reset.  The part that needs root (the
+# User turning root's startup against root) runs before the suite as root
+# (t/root/statedir-attack.pl, from t/run-httpd-tests); its findings are
+# reported here.  See docs/testing.md, "Tests that need root".
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Digest::SHA qw(hmac_sha256_hex);
+use File::Path qw(make_path);
+use Time::HiRes qw(time);
+use PhTest qw(phonehome_conf private_httpd status_json device_of beat config_test
+              t_dir poll_until);
+
+# --- 1. Root follows symlinks (the root part's findings) --------------------
+my $root_results = t_dir() . '/root-results';
+if ($ENV{PH_ROOT_PART}) {
+    ok -d $root_results, 'the root part ran before the suite (PH_ROOT_PART is set)';
+    for my $f (sort glob "$root_results/*.txt") {
+        open my $fh, '<', $f or die "$f: $!";
+        my @lines = <$fh>;
+        ok @lines > 0, "$f has findings";
+        for (@lines) {
+            chomp;
+            my ($st, $what) = /^(ok|not ok) (.*)$/ or do { fail "unreadable line in $f: $_"; next };
+            ok $st eq 'ok', "as root: $what";
+        }
+    }
+}
+
+# --- 1. The same entries, refused at startup (any user) -----------------
+# Start a private httpd whose state dir $prep has tampered with; returns
+# what it printed and logged (it must refuse; if it did start, it is
+# stopped again).
+sub start_fails {
+    my ($name, $prep) = @_;
+    my $dir = t_dir() . "/private/$name";
+    make_path("$dir/state");
+    $prep->($dir);
+    my (undef, $out) = config_test($name, phonehome_conf(), args => '-k start');
+    my $log = '';
+    poll_until(30, sub {
+        open my $fh, '<', "$dir/logs/error_log" or return 0;
+        local $/;
+        $log = <$fh>;
+        $log =~ /PH00120|resuming normal operations/;
+    });
+    if (open my $pf, '<', "$dir/logs/httpd.pid") {
+        chomp(my $pid = <$pf> // '');
+        if ($pid && kill 0, $pid) {
+            kill 'TERM', $pid;
+            poll_until(30, sub { !kill 0, $pid });
+        }
+    }
+    return $out . $log;
+}
+make_path(t_dir() . '/private');
+my $secret = t_dir() . '/private/secret-file';
+open my $sf, '>', $secret or die;
+print $sf "not yours\n";
+close $sf;
+chmod 0600, $secret;
+my $out = start_fails('sd-link-log', sub {
+    my ($dir) = @_;
+    symlink $secret, "$dir/state/events.log" or die $!;
+});
+like $out, qr/PH00120: PhoneHomeStateDir: \S+\/state\/events\.log is a symbolic link: refusing to start/,
+     'a symlinked events.log stops httpd, naming the path';
+$out = start_fails('sd-link-queue', sub {
+    my ($dir) = @_;
+    make_path("$dir/elsewhere");
+    symlink "$dir/elsewhere", "$dir/state/queue" or die $!;
+});
+like $out, qr/PH00120: PhoneHomeStateDir: \S+\/state\/queue is a symbolic link/,
+     'a symlinked queue/ stops httpd, naming the path';
+$out = start_fails('sd-link-snap', sub {
+    my ($dir) = @_;
+    symlink $secret, "$dir/state/state.snapshot" or die $!;
+});
+like $out, qr/PH00120: PhoneHomeStateDir: \S+\/state\/state\.snapshot is a symbolic link/,
+     'a symlinked snapshot (root reads it at a cold start) stops httpd';
+
+# --- 2. A new state directory: modes, and a snapshot appears ----------------
+{
+    my $h = private_httpd('sd-fresh', phonehome_conf() . <<'EOC');
+PhoneHomeStateDir "@ServerRoot@/fresh/new/state"
+PhoneHomeMaxAge 1
+PhoneHomeStartupGrace 0
+EOC
+    my $sd = $h->dir . '/fresh/new/state';
+    is sprintf('%04o', (stat $sd)[2] & 07777), '0750', 'a new state dir is made with mode 0750';
+    for my $d (qw(queue outbox dead)) {
+        is sprintf('%04o', (stat "$sd/$d")[2] & 07777), '0750', "$d/ is 0750";
+    }
+    is sprintf('%04o', (stat "$sd/events.log")[2] & 07777), '0640', 'events.log is 0640';
+    is beat('/raspberrypiPhoneHome/fresh-pi', base => $h->base)->code, 200, 'a beat';
+    ok poll_until(30, sub { -s "$sd/state.snapshot" }), 'a snapshot is written';
+    ok poll_until(30, sub {
+        open my $fh, '<', "$sd/events.log" or return 0;
+        grep { /"device":"fresh-pi"/ && /"event":"down"/ } <$fh>;
+    }), 'events.log gets the device going down';
+    unlike $h->log, qr/PH00023|PH00040/, 'and no write to the state dir failed';
+    $h->stop;
+}
+
+# --- 3. Replay after a crash ------------------------------------------------
+my $key = 'c0ffee' x 8;
+my $kdir = t_dir() . '/private/replay';
+make_path($kdir);
+sub write_key {
+    my ($file, $k) = @_;
+    open my $fh, '>', $file or die;
+    print $fh "$k\n";
+    close $fh;
+    chmod 0600, $file;
+}
+write_key("$kdir/dev.key", $key);
+sub signed {
+    my ($seq, $k) = @_;
+    my $msg = join "\n", 'phonehome-v1', 'replay-pi', $seq, '', '', '';
+    return "/raspberrypiPhoneHome/replay-pi?seq=$seq&sig=" . hmac_sha256_hex($msg, $k // $key);
+}
+sub now_ms { int(time * 1000) }
+my $h = private_httpd('replay', phonehome_conf() . <<'EOC');
+PhoneHomeDevice replay-pi Key=dev.key
+EOC
+my $b = $h->base;
+my $s1 = now_ms();
+is beat(signed($s1), base => $b)->code, 200, 'a signed beat with seq = the clock in ms';
+# The first beat (unknown -> up) is in a snapshot within seconds; the next
+# one, a routine change, only within a minute: a crash loses its seq.
+ok poll_until(30, sub { -s $h->dir . '/state/state.snapshot' }), 'it is in a snapshot';
+my $captured = signed(now_ms());
+is beat($captured, base => $b)->code, 200, 'the beat an attacker captures is accepted';
+ok $h->kill9, 'kill -9 of every httpd process';
+ok $h->start, 'started again';
+my $r = beat($captured, base => $b);
+is $r->code, 409, 'the captured beat replayed after the crash: 409';
+like $r->content, qr/\Areplayed or old beat: seq \d+ is not above (\d+)\n\z/, 'with the floor';
+my ($floor) = $r->content =~ /not above (\d+)/;
+ok $floor >= $s1, "the floor ($floor) is at least the restart time in ms";
+like $h->log, qr/PH00121: seq floor of 1 keyed device\(s\) set to \d+ \(this start, in ms\), the last stop was not clean/,
+     'the error log says the floors were raised';
+my $fresh = now_ms();
+is beat(signed($fresh), base => $b)->code, 200, 'an honest client (seq = its clock in ms) goes on at once';
+
+# A clean stop loses nothing: the floor stays where the last beat left it.
+ok $h->stop, 'a clean stop';
+ok $h->start, 'and a start';
+is beat(signed($fresh), base => $b)->code, 409, 'the last beat is still refused';
+is beat(signed($fresh + 1), base => $b)->code, 200, 'the next seq is accepted: no floor was raised';
+
+# The server-side reset: a new key.  The device's seq starts over at the
+# restart time, even below a seq sent before (a client stuck far ahead).
+my $far = '4611686018427387904';        # 2^62
+is beat(signed($far), base => $b)->code, 200, 'a seq far ahead is accepted';
+is beat(signed(now_ms()), base => $b)->code, 409, 'after which the clock is refused';
+my $key2 = 'beef' x 16;
+write_key("$kdir/dev.key", $key2);
+ok $h->graceful, 'a new key, and a graceful restart';
+is beat(signed(now_ms(), $key2), base => $b)->code, 200, 'the clock is accepted under the new key';
+is beat(signed($far + 1, $key), base => $b)->code, 403, 'the old key signs nothing';
+$h->stop;
+
+done_testing();
