@@ -57,7 +57,7 @@ is device_of(status_json($b), 'signed-pi')->{beats}, 2, 'counted';
 (my $upper = signed_query(seq => $s0 + 102)) =~ s/sig=(\w+)/'sig=' . uc $1/e;
 is beat("/raspberrypiPhoneHome/signed-pi?$upper", base => $b)->code, 200, 'upper-case hex is fine';
 
-$r = beat('/raspberrypiPhoneHome/signed-pi?seq=@{[$s0 + 200]}&t=5', base => $b);
+$r = beat("/raspberrypiPhoneHome/signed-pi?seq=@{[$s0 + 200]}&t=5", base => $b);
 is $r->code, 401, 'an unsigned beat is 401';
 like $r->header('WWW-Authenticate') // '', qr/PhoneHome/, 'with WWW-Authenticate';
 like $r->content, qr/must be signed/, 'and says why';
@@ -69,7 +69,7 @@ is beat('/raspberrypiPhoneHome/signed-pi?' . signed_query(seq => $s0 + 203, devi
    403, "a signature made for another device's name is 403";
 is beat("/raspberrypiPhoneHome?device=signed-pi&" . signed_query(seq => $s0 + 204), base => $b)->code, 200,
    'device= works as well as the path';
-is beat('/raspberrypiPhoneHome/signed-pi?seq=@{[$s0 + 205]}&sig=' . ('0' x 63), base => $b)->code, 403,
+is beat("/raspberrypiPhoneHome/signed-pi?seq=@{[$s0 + 205]}&sig=" . ('0' x 63), base => $b)->code, 403,
    'a short signature is 403';
 is device_of(status_json($b), 'signed-pi')->{beats}, 4, 'no refused beat was counted';
 is beat('/raspberrypiPhoneHome/open-pi?seq=1&sig=whatever', base => $b)->code, 200,
