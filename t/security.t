@@ -16,15 +16,16 @@ use PhTest qw(phonehome_conf private_httpd status_json device_of beat config_tes
 # --- 1. Root follows symlinks (the root part's findings) --------------------
 my $root_results = t_dir() . '/root-results';
 if ($ENV{PH_ROOT_PART}) {
-    ok -d $root_results, 'the root part ran before the suite (PH_ROOT_PART is set)';
-    for my $f (sort glob "$root_results/*.txt") {
+    my $mpm = $ENV{PH_MPM} // '';
+    ok -s "$root_results/statedir-$mpm.txt", "the root part ran before the suite under mpm_$mpm";
+    for my $f (sort glob "$root_results/statedir-$mpm.txt") {
         open my $fh, '<', $f or die "$f: $!";
         my @lines = <$fh>;
         ok @lines > 0, "$f has findings";
         for (@lines) {
             chomp;
             my ($st, $what) = /^(ok|not ok) (.*)$/ or do { fail "unreadable line in $f: $_"; next };
-            ok $st eq 'ok', "as root: $what";
+            ok $st eq 'ok', "as root, mpm_$mpm: $what";
         }
     }
 }
