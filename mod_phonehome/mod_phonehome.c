@@ -84,6 +84,7 @@ static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
     /* No honest client beats 30 times a minute; retries fit easily. */
     c->beat_rate.n = 30;
     c->beat_rate.period = apr_time_from_sec(60);
+    c->arm_after = -1;                  /* twice each device's MaxAge */
     c->register_rate.n = 20;
     c->register_rate.period = apr_time_from_sec(60);
     c->channels = apr_array_make(p, 2, sizeof(ph_notify_chan_t));
@@ -154,6 +155,18 @@ static const char *ph_set_notify_first(cmd_parms *cmd, void *d, int flag)
     PH_GLOBAL_ONLY(cmd);
     ph_sconf(cmd)->notify_first_beat = flag;
     return NULL;
+}
+
+static const char *ph_set_arm_after(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_uint32_t v;
+    const char *why;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    why = ph_conf_seconds(cmd->pool, arg, 0, 2 * PH_MAX_AGE_LIMIT, &v);
+    ph_sconf(cmd)->arm_after = v;
+    return ph_bad(cmd, why);
 }
 
 /* Keys are read with the configuration, as root, so that a key file may be
@@ -473,6 +486,9 @@ static const command_rec ph_cmds[] = {
     AP_INIT_TAKE12("PhoneHomeRegisterLimit", ph_set_rate, (void *)1,
         RSRC_CONF, "At most n new device names from one client address in "
         "any period: n seconds, or Off (default 20 60)"),
+    AP_INIT_TAKE1("PhoneHomeArmAfter", ph_set_arm_after, NULL, RSRC_CONF,
+        "An undeclared device can alert once heard this many seconds "
+        "(default twice its MaxAge; 0: at its first beat)"),
     AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
         RSRC_CONF, "On: mail when a device is first heard from "
         "(default Off)"),

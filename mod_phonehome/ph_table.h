@@ -24,6 +24,7 @@
 #include <apr.h>
 #include <apr_errno.h>
 
+#include "ph_arm.h"
 #include "ph_device.h"
 
 #define PH_TABLE_MAGIC      0x50484958u     /* "PHIX" */
@@ -51,6 +52,8 @@ typedef struct ph_table_hdr_t {
      * must survive a power cut (new device, state change). */
     apr_uint32_t changes;
     apr_uint32_t urgent_changes;
+    /* Alert events of undeclared devices this hour (ph_arm.h). */
+    ph_arm_budget_t arm_budget;
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {

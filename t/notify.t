@@ -27,6 +27,9 @@ sub server {
 PhoneHomeMaxAge 2
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
+# Undeclared test devices alert at their first beat, as in the first wave
+# (arming has its own test in t/security.t).
+PhoneHomeArmAfter 0
 EOC
 }
 

@@ -10,6 +10,7 @@ use Apache::Test qw(-withtestmore);
 use Digest::SHA qw(hmac_sha256_hex);
 use File::Path qw(make_path);
 use Time::HiRes qw(time);
+use PhSmtp qw(start_smtp);
 use PhTest qw(phonehome_conf private_httpd status_json device_of beat config_test
               t_dir poll_until);
 
@@ -86,6 +87,7 @@ like $out, qr/PH00120: PhoneHomeStateDir: \S+\/state\/state\.snapshot is a symbo
 {
     my $h = private_httpd('sd-fresh', phonehome_conf() . <<'EOC');
 PhoneHomeStateDir "@ServerRoot@/fresh/new/state"
+PhoneHomeDevice fresh-pi
 PhoneHomeMaxAge 1
 PhoneHomeStartupGrace 0
 EOC
@@ -163,5 +165,47 @@ ok $h->graceful, 'a new key, and a graceful restart';
 is beat(signed(now_ms(), $key2), base => $b)->code, 200, 'the clock is accepted under the new key';
 is beat(signed($far + 1, $key), base => $b)->code, 403, 'the old key signs nothing';
 $h->stop;
+
+# --- 4. Arming: anonymous beats cannot make the server send alert text ------
+{
+    my $smtp = start_smtp(name => 'arming');
+    my $a = private_httpd('arming', phonehome_conf() . <<"EOC");
+PhoneHomeMailFrom pialert\@example.com
+PhoneHomeMailTo me\@example.com 9085551234\@vtext.com
+PhoneHomeSMTPServer 127.0.0.1:@{[$smtp->port]}
+PhoneHomeMaxAge 1
+PhoneHomeStartupGrace 0
+PhoneHomeDigestWindow 0
+PhoneHomeDevice shop-pi
+EOC
+    my $ab = $a->base;
+    my $spam = 'URGENT-call-1-900-555-0199-or-your-account-closes';
+    is beat("/raspberrypiPhoneHome/$spam", base => $ab)->code, 200, "anonymous GET $_ with a spam name" for 1 .. 3;
+    ok poll_until(20, sub { (device_of(status_json($ab), $spam) // {})->{state} eq 'down' }),
+       'the spam device goes down (the status page shows it)';
+    # A device heard for PhoneHomeArmAfter (2 MaxAge = 2 s) is armed: it
+    # beats every 0.3 s for 2.5 s, then stops.
+    my $t0 = time;
+    poll_until(10, sub { beat('/raspberrypiPhoneHome/steady-pi', base => $ab); time - $t0 > 2.5 });
+    # The declared device and the default device alert at once, as the
+    # seed's setup does.
+    is beat("/raspberrypiPhoneHome/shop-pi", base => $ab)->code, 200, 'a declared device beats once';
+    is beat("/raspberrypiPhoneHome", base => $ab)->code, 200, 'and the default device once';
+    my (%dev, @mails);
+    poll_until(30, sub {
+        @mails = $smtp->mails;
+        %dev = map { ($_ => 1) } map { ($_->{body} // '') =~ /^\s*Device: (\S+)/mg } @mails;
+        $dev{'shop-pi'} && $dev{'steady-pi'} && $dev{raspberrypi};
+    });
+    ok $dev{'shop-pi'}, 'the declared device is always armed: its Error mail'
+        or diag join "\n----\n", map { "$_->{raw}" } @mails;
+    ok $dev{raspberrypi}, 'the default device too';
+    ok $dev{'steady-pi'}, 'an undeclared device heard for 2 MaxAge alerts'
+        or diag join "\n----\n", map { "$_->{raw}" } @mails;
+    ok !$dev{$spam}, 'the spam device sent nothing';
+    unlike join('', map { $_->{raw} } $smtp->mails), qr/900-555/, 'its text is in no mail';
+    $a->stop;
+    $smtp->stop;
+}
 
 done_testing();

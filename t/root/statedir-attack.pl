@@ -56,7 +56,8 @@ EOC
 close $c;
 
 my $sd = "$dir/state";
-my $up = sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 2) };
+# Up when the parent says so: the port listens before post_config is done.
+my $up = sub { slurp("$dir/logs/error_log") =~ /resuming normal operations/ };
 if (check(system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0 && poll(30, $up),
           'httpd starts as root with User phonehome-test')) {
     for my $e ('', '/queue', '/outbox', '/dead') {

@@ -4166,11 +4166,14 @@ static Suite *core_suite(void)
     return s;
 }
 
+Suite *test_security_suite(void);
+
 int main(void)
 {
     SRunner *sr = srunner_create(core_suite());
     int failed;
 
+    srunner_add_suite(sr, test_security_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
