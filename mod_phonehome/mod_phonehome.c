@@ -26,6 +26,7 @@
 #include "unixd.h"
 
 #include "apr_file_io.h"
+#include "apr_general.h"
 
 #include "apr_strings.h"
 
@@ -86,6 +87,7 @@ static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
     c->beat_rate.period = apr_time_from_sec(60);
     c->arm_after = -1;                  /* twice each device's MaxAge */
     c->register_rate.n = 20;
+    c->register_v6_prefix = PH_RATE_V6_PREFIX;
     c->register_rate.period = apr_time_from_sec(60);
     c->channels = apr_array_make(p, 2, sizeof(ph_notify_chan_t));
     return c;
@@ -403,6 +405,34 @@ static const char *ph_set_retry_period(cmd_parms *cmd, void *d,
 }
 
 /* "n seconds", or Off */
+/* PhoneHomeRegisterLimit n seconds [ipv6-prefix=bits] | Off */
+static const char *ph_set_rate(cmd_parms *cmd, void *d, const char *n,
+                               const char *secs);
+
+static const char *ph_set_register_rate(cmd_parms *cmd, void *d,
+                                        const char *n, const char *secs,
+                                        const char *opt)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+    apr_uint32_t bits;
+    const char *why;
+
+    if (opt) {
+        if (strncasecmp(opt, "ipv6-prefix=", 12) != 0) {
+            return ph_bad(cmd, apr_psprintf(cmd->pool, "unknown option '%s' "
+                                            "(ipv6-prefix=bits)",
+                                            ph_text_oneline(cmd->pool, opt)));
+        }
+        if ((why = ph_conf_seconds(cmd->pool, opt + 12, 16, 128, &bits))
+            != NULL) {
+            return ph_bad(cmd, apr_pstrcat(cmd->pool, "ipv6-prefix=: ", why,
+                                           NULL));
+        }
+        c->register_v6_prefix = bits;
+    }
+    return ph_set_rate(cmd, d, n, secs);
+}
+
 static const char *ph_set_rate(cmd_parms *cmd, void *d, const char *n,
                                const char *secs)
 {
@@ -483,9 +513,10 @@ static const command_rec ph_cmds[] = {
     AP_INIT_TAKE12("PhoneHomeRateLimit", ph_set_rate, NULL, RSRC_CONF,
         "At most n beats from one device in any period: n seconds, or Off "
         "(default 30 60)"),
-    AP_INIT_TAKE12("PhoneHomeRegisterLimit", ph_set_rate, (void *)1,
-        RSRC_CONF, "At most n new device names from one client address in "
-        "any period: n seconds, or Off (default 20 60)"),
+    AP_INIT_TAKE123("PhoneHomeRegisterLimit", ph_set_register_rate,
+        (void *)1, RSRC_CONF, "At most n new device names from one client "
+        "address (IPv6: one prefix, ipv6-prefix=64) in any period: n seconds "
+        "[ipv6-prefix=bits], or Off (default 20 60 ipv6-prefix=64)"),
     AP_INIT_TAKE1("PhoneHomeArmAfter", ph_set_arm_after, NULL, RSRC_CONF,
         "An undeclared device can alert once heard this many seconds "
         "(default twice its MaxAge; 0: at its first beat)"),
@@ -748,18 +779,31 @@ static void ph_seq_floors(server_rec *s, ph_server_conf_t *c, int lost)
     }
 }
 
-/* Bring every slot in line with this generation's configuration. */
-static void ph_apply_conf(ph_server_conf_t *c, apr_time_t started)
+/* Bring every slot in line with this generation's configuration.  A
+ * declared device always has a slot: if the table (filled by undeclared
+ * names) has none left, httpd does not start. */
+static apr_status_t ph_apply_conf(server_rec *s, ph_server_conf_t *c,
+                                  apr_time_t started)
 {
     ph_table_t *t = &ph_shared.table;
     apr_uint32_t id;
+    apr_status_t rv;
     int i;
 
     for (i = 0; i < c->devices->nelts; i++) {
         ph_devconf_t *dc = &APR_ARRAY_IDX(c->devices, i, ph_devconf_t);
 
-        if (ph_table_add(t, dc->name, &id) == APR_SUCCESS) {
+        rv = ph_table_add(t, dc->name, &id);
+        if (rv == APR_SUCCESS) {
             ph_slot(NULL, id)->since = started;
+        }
+        else if (rv != APR_EEXIST) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "PH00122: PhoneHomeDevice %s: no slot left in the "
+                         "device table (PhoneHomeMaxDevices %u, all taken, "
+                         "undeclared devices included): raise "
+                         "PhoneHomeMaxDevices", dc->name, c->max_devices);
+            return rv;
         }
     }
     for (id = 0; id < t->hdr->used; id++) {
@@ -776,6 +820,7 @@ static void ph_apply_conf(ph_server_conf_t *c, apr_time_t started)
         }
         d->max_age = (dc && dc->max_age) ? dc->max_age : c->max_age;
     }
+    return APR_SUCCESS;
 }
 
 static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -842,6 +887,16 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     ph_shared.table.slot = ph_slot;
     ph_shared.table.baton = NULL;
     ph_shared.table.hash = NULL;
+    /* A new hash key every generation: nobody outside can aim names at
+     * one bucket (the index is rebuilt under it). */
+    ph_table_attach(&ph_shared.table, index);
+    if (apr_generate_random_bytes(ph_shared.table.hdr->hash_key,
+                                  sizeof(ph_shared.table.hdr->hash_key))
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00126: no random bytes for the device index key");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     /* A new segment each generation, restored from the persisted copy:
      * the index is derived, so it is built here, before any child runs. */
     ph_table_rebuild(&ph_shared.table, index, c->max_devices);
@@ -852,7 +907,9 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     memset(ph_shared.chan_stats, 0, sizeof(ph_chan_stat_t)
                                     * (apr_size_t)(c->channels->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
-    ph_apply_conf(c, retained->started);
+    if (ph_apply_conf(s, c, retained->started) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     ph_seq_floors(s, c, cold_start && !clean_stop);
 
     rv = ap_global_mutex_create(&ph_shared.mutex, NULL, PH_MUTEX_TYPE, NULL,
@@ -1005,6 +1062,39 @@ static const char *ph_path_device(request_rec *r)
     return ph_beat_path_device(r->uri + n, r->pool);
 }
 
+/* PhoneHomeRegisterLimit for the client address of @a r (IPv6 per
+ * prefix).  The table of addresses is bounded and never lets one address
+ * take over another's bucket: when no entry is free, new names are
+ * refused (fails closed), with a line in the log at most once a minute.
+ * Called with the lock held. */
+static int ph_register_limit(request_rec *r, const ph_server_conf_t *c,
+                             apr_time_t now, apr_interval_time_t *wait)
+{
+    static apr_time_t logged;
+    char key[PH_IP_MAX + 1];
+    ph_bucket_state_t *b;
+
+    *wait = 0;
+    if (c->register_rate.n == 0) {
+        return OK;
+    }
+    ph_rate_ip_key(key, r->useragent_ip, c->register_v6_prefix);
+    b = ph_rate_ip_bucket(ph_shared.rate_ips, ph_shared.table.hdr->hash_key,
+                          key, &c->register_rate, now);
+    if (b == NULL) {
+        if (now - logged >= apr_time_from_sec(60)) {
+            logged = now;
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "PH00128: PhoneHomeRegisterLimit: all %d address "
+                          "entries near %s are busy: new device names are "
+                          "refused until they fall idle", PH_RATE_IPS, key);
+        }
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    *wait = ph_rate_take(b, &c->register_rate, now);
+    return OK;
+}
+
 static int ph_beat_handler(request_rec *r)
 {
     ph_server_conf_t *c = ph_shared.conf;
@@ -1077,9 +1167,11 @@ static int ph_beat_handler(request_rec *r)
             return ph_refuse(r, HTTP_NOT_FOUND, "unknown device: declare it "
                              "with PhoneHomeDevice");
         }
-        wait = ph_rate_take(ph_rate_ip_bucket(ph_shared.rate_ips,
-                                              r->useragent_ip),
-                            &c->register_rate, now);
+        if ((rc = ph_register_limit(r, c, now, &wait)) != OK) {
+            ph_unlock();
+            return ph_refuse(r, rc, "too many addresses are registering new "
+                             "devices at once: try again later");
+        }
         if (wait) {
             ph_unlock();
             return ph_too_many(r, wait, apr_psprintf(r->pool, "too many new "
@@ -1088,6 +1180,15 @@ static int ph_beat_handler(request_rec *r)
                                apr_time_sec(c->register_rate.period)));
         }
         rv = ph_table_add(&ph_shared.table, name, &id);
+        if (rv == APR_EAGAIN) {
+            ph_unlock();
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "PH00127: refused new device '%s': its place in "
+                          "the device index is crowded (more than %u "
+                          "probes)", name, PH_TABLE_PROBE_MAX);
+            return ph_refuse(r, HTTP_SERVICE_UNAVAILABLE,
+                             "device index is crowded: name refused");
+        }
         if (rv == APR_ENOSPC) {
             apr_uint64_t refused = ++ph_shared.table.hdr->refused_full;
 

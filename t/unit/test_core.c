@@ -3999,23 +3999,21 @@ END_TEST
 
 START_TEST(rate_ip_table)
 {
+    static const unsigned char key[16] = { 1 };
     ph_rate_ip_t *table = apr_pcalloc(pool, sizeof(ph_rate_ip_t)
                                             * PH_RATE_IPS);
+    ph_rate_t r = { 20, 60 * APR_USEC_PER_SEC };
     ph_bucket_state_t *a, *b;
 
-    a = ph_rate_ip_bucket(table, "192.0.2.1");
+    a = ph_rate_ip_bucket(table, key, "192.0.2.1", &r, 1);
     a->milli = 1234;
-    ck_assert_ptr_eq(ph_rate_ip_bucket(table, "192.0.2.1"), a);
-    ck_assert_uint_eq(ph_rate_ip_bucket(table, "192.0.2.1")->milli, 1234);
-    b = ph_rate_ip_bucket(table, "2001:db8::1");
-    if (b == a) {
-        /* Same entry: the newcomer starts with a fresh bucket. */
-        ck_assert_uint_eq(b->milli, 0);
-        ck_assert_int_eq(b->stamp, 0);
-    }
-    else {
-        ck_assert_uint_eq(a->milli, 1234);
-    }
+    a->stamp = 1;
+    ck_assert_ptr_eq(ph_rate_ip_bucket(table, key, "192.0.2.1", &r, 2), a);
+    ck_assert_uint_eq(ph_rate_ip_bucket(table, key, "192.0.2.1", &r, 2)->milli,
+                      1234);
+    b = ph_rate_ip_bucket(table, key, "2001:db8::1", &r, 2);
+    ck_assert_ptr_ne(b, a);
+    ck_assert_uint_eq(a->milli, 1234);
 }
 END_TEST
 
