@@ -1070,7 +1070,7 @@ static const char *ph_path_device(request_rec *r)
 static int ph_register_limit(request_rec *r, const ph_server_conf_t *c,
                              apr_time_t now, apr_interval_time_t *wait)
 {
-    static apr_time_t logged;
+    apr_time_t *logged = &ph_shared.table.hdr->register_full_logged;
     char key[PH_IP_MAX + 1];
     ph_bucket_state_t *b;
 
@@ -1082,8 +1082,8 @@ static int ph_register_limit(request_rec *r, const ph_server_conf_t *c,
     b = ph_rate_ip_bucket(ph_shared.rate_ips, ph_shared.table.hdr->hash_key,
                           key, &c->register_rate, now);
     if (b == NULL) {
-        if (now - logged >= apr_time_from_sec(60)) {
-            logged = now;
+        if (*logged == 0 || now - *logged >= apr_time_from_sec(60)) {
+            *logged = now;
             ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                           "PH00128: PhoneHomeRegisterLimit: all %d address "
                           "entries near %s are busy: new device names are "

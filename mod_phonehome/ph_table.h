@@ -61,6 +61,7 @@ typedef struct ph_table_hdr_t {
     unsigned char hash_key[PH_SIPHASH_KEY_LEN];
     apr_uint32_t max_probe;
     apr_uint32_t refused_probe;     /* new names refused: probe too long */
+    apr_time_t   register_full_logged;  /* PH00128, at most once a minute */
     /* Alert events of undeclared devices this hour (ph_arm.h). */
     ph_arm_budget_t arm_budget;
 } ph_table_hdr_t;

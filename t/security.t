@@ -9,6 +9,7 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Digest::SHA qw(hmac_sha256_hex);
 use File::Path qw(make_path);
+use IO::Socket::INET;
 use Time::HiRes qw(time);
 use PhSmtp qw(start_smtp);
 use PhTest qw(phonehome_conf private_httpd status_json device_of beat config_test
@@ -206,6 +207,74 @@ EOC
     unlike join('', map { $_->{raw} } $smtp->mails), qr/900-555/, 'its text is in no mail';
     $a->stop;
     $smtp->stop;
+}
+
+# --- 5. Registration limits that hold (through mod_remoteip) ----------------
+# GET each [path, client address] on keep-alive connections, the address in
+# X-Forwarded-For from the trusted 127.0.0.1; returns the status codes.
+sub xff_beats {
+    my ($port, @reqs) = @_;
+    my ($sock, @codes);
+    for my $q (@reqs) {
+        my ($path, $ip) = @$q;
+        $sock ||= IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port) or die $!;
+        print $sock "GET $path HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: $ip\r\n\r\n";
+        my $head = '';
+        while (my $line = <$sock>) { $head .= $line; last if $line eq "\r\n" }
+        my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+        read($sock, my $body, $len // 0);
+        push @codes, $head =~ m{^HTTP/1\.1 (\d+)} ? $1 : 0;
+        undef $sock if !$head || $head =~ /^Connection: close/mi;
+    }
+    return @codes;
+}
+{
+    my $g = private_httpd('reglimit', phonehome_conf() . <<'EOC');
+RemoteIPHeader X-Forwarded-For
+RemoteIPInternalProxy 127.0.0.1
+PhoneHomeRegisterLimit 3 600
+PhoneHomeRateLimit Off
+PhoneHomeMaxDevices 8000
+EOC
+    my $port = $g->{port};
+    my @codes = xff_beats($port, map { my $a = $_; map { ["/raspberrypiPhoneHome/v6-$a-$_", "2001:db8:1:2::$a"] } 1 .. 5 } 1 .. 25);
+    is scalar(grep { $_ == 200 } @codes), 3, '25 addresses of one IPv6 /64 register 3 names between them, not 3 each';
+    @codes = xff_beats($port, map { ["/raspberrypiPhoneHome/other64-$_", "2001:db8:1:3::1"] } 1 .. 2);
+    is_deeply \@codes, [200, 200], 'the next /64 is another client';
+    @codes = xff_beats($port, map { ["/raspberrypiPhoneHome/a-$_", '203.0.113.1'] } 1 .. 4);
+    is_deeply \@codes, [200, 200, 200, 429], 'one IPv4 address: 3 names, then 429';
+    # 6,000 addresses, one new name each: more than the 4,096 entries.
+    @codes = xff_beats($port, map { ["/raspberrypiPhoneHome/m-$_", sprintf('10.%d.%d.%d', $_ >> 16, ($_ >> 8) & 255, $_ & 255)] } 1 .. 6000);
+    my $ok = grep { $_ == 200 } @codes;
+    my $full = grep { $_ == 503 } @codes;
+    ok $ok >= 3000 && $ok <= 4096, "many addresses: $ok registered, at most one per entry";
+    ok $full > 0, "and when the table is full, new names are refused ($full times: 503)";
+    ok !grep({ $_ != 200 && $_ != 503 } @codes), 'nothing else';
+    @codes = xff_beats($port, ['/raspberrypiPhoneHome/a-5', '203.0.113.1']);
+    is_deeply \@codes, [429], 'the first address is still limited: no bucket was reset by others';
+    is scalar(() = $g->log =~ /PH00128: PhoneHomeRegisterLimit: all 4096 address entries near \S+ are busy/g), 1,
+       'one log line for the full table (at most one a minute)';
+    is +(xff_beats($port, ['/raspberrypiPhoneHome/a-1', '203.0.113.1']))[0], 200, 'a known device beats on';
+    $g->stop;
+}
+
+# --- 6. Declared devices always have a slot ---------------------------------
+{
+    my $g = private_httpd('slots', phonehome_conf() . <<'EOC');
+PhoneHomeMaxDevices 3
+PhoneHomeDevice early-pi
+EOC
+    is beat("/raspberrypiPhoneHome/anon-$_", base => $g->base)->code, 200, "undeclared device $_ takes a slot" for 1 .. 2;
+    is beat('/raspberrypiPhoneHome/anon-3', base => $g->base)->code, 503, 'the table is full';
+    open my $c, '>>', "$g->{conf}" or die;
+    print $c "PhoneHomeDevice late-pi\n";
+    close $c;
+    my $pid = $g->pid;
+    kill 'USR1', $pid;
+    ok poll_until(30, sub { $g->log =~ /PH00122/ && !kill 0, $pid }), 'declaring a device with no slot left stops httpd';
+    like $g->log, qr/PH00122: PhoneHomeDevice late-pi: no slot left in the device table \(PhoneHomeMaxDevices 3/,
+         'naming the device and PhoneHomeMaxDevices';
+    unlink $g->dir . '/logs/httpd.pid';
 }
 
 done_testing();
