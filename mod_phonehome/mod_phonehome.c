@@ -180,8 +180,13 @@ static const char *ph_load_key(apr_pool_t *p, ph_devconf_t *dc)
     apr_size_t len;
     apr_status_t rv;
 
+    const char *why;
+
     if (path == NULL) {
         return "not a path";
+    }
+    if ((why = ph_secret_file_check(p, path)) != NULL) {
+        return why;
     }
     rv = ph_spool_read(p, path, &buf, &len, 8192);
     if (rv != APR_SUCCESS) {
@@ -189,7 +194,12 @@ static const char *ph_load_key(apr_pool_t *p, ph_devconf_t *dc)
                             apr_strerror(rv, err, sizeof(err)));
     }
     dc->key_file = path;
-    return ph_sig_key_parse(p, buf, len, &dc->key, &dc->keylen);
+    why = ph_sig_key_parse(p, buf, len, &dc->key, &dc->keylen);
+    if (why == NULL) {
+        dc->key = ph_secret_keep(p, dc->key, dc->keylen);
+    }
+    ph_secret_wipe(buf, len);
+    return why;
 }
 
 static const char *ph_set_device(cmd_parms *cmd, void *d, const char *raw)
@@ -251,14 +261,20 @@ static const char *ph_read_secret(apr_pool_t *p, const char *file,
         return apr_psprintf(p, "'%s' is not a path",
                             ph_text_oneline(p, file));
     }
+    if ((why = ph_secret_file_check(p, *path)) != NULL) {
+        return apr_psprintf(p, "%s %s", *path, why);
+    }
     rv = ph_spool_read(p, *path, &buf, &len, 8192);
     if (rv != APR_SUCCESS) {
         return apr_psprintf(p, "cannot read %s (%s)", *path,
                             apr_strerror(rv, err, sizeof(err)));
     }
     if ((why = ph_notify_secret(p, buf, len, secret)) != NULL) {
+        ph_secret_wipe(buf, len);
         return apr_psprintf(p, "%s: %s", *path, why);
     }
+    *secret = ph_secret_keep(p, *secret, strlen(*secret));
+    ph_secret_wipe(buf, len);
     return NULL;
 }
 
@@ -731,12 +747,19 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 static apr_status_t ph_read_password(server_rec *s, apr_pool_t *p,
                                      ph_server_conf_t *c)
 {
+    const char *why;
     char *buf;
     apr_size_t len;
     apr_status_t rv;
 
     if (c->smtp_password_file == NULL) {
         return APR_SUCCESS;
+    }
+    if ((why = ph_secret_file_check(p, c->smtp_password_file)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00129: PhoneHomeSMTPAuth: the password file %s %s",
+                     c->smtp_password_file, why);
+        return APR_EACCES;
     }
     rv = ph_spool_read(p, c->smtp_password_file, &buf, &len, 4096);
     if (rv != APR_SUCCESS) {
@@ -746,7 +769,8 @@ static apr_status_t ph_read_password(server_rec *s, apr_pool_t *p,
         return rv;
     }
     buf[strcspn(buf, "\r\n")] = '\0';
-    c->smtp_password = buf;
+    c->smtp_password = ph_secret_keep(p, buf, strlen(buf));
+    ph_secret_wipe(buf, len);
     return APR_SUCCESS;
 }
 

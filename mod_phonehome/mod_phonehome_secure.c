@@ -24,6 +24,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -296,4 +298,60 @@ const char *ph_secret_file_check(apr_pool_t *p, const char *path)
                             (unsigned)(st.st_mode & 07777));
     }
     return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Secrets in memory                                                   */
+
+void ph_secret_wipe(void *buf, apr_size_t len)
+{
+    if (buf && len) {
+        explicit_bzero(buf, len);
+    }
+}
+
+typedef struct {
+    void       *mem;
+    apr_size_t  len;                /* mapped bytes, or 0: pool memory */
+    apr_size_t  used;
+} ph_secret_t;
+
+static apr_status_t ph_secret_cleanup(void *baton)
+{
+    ph_secret_t *k = baton;
+
+    ph_secret_wipe(k->mem, k->used);
+    if (k->len) {
+        munmap(k->mem, k->len);
+    }
+    return APR_SUCCESS;
+}
+
+const char *ph_secret_keep(apr_pool_t *p, const char *secret,
+                           apr_size_t len)
+{
+    ph_secret_t *k = apr_pcalloc(p, sizeof(*k));
+    long page = sysconf(_SC_PAGESIZE);
+    char *mem;
+
+    k->used = len + 1;
+    k->len = ((len + 1 + (apr_size_t)page - 1) / (apr_size_t)page)
+             * (apr_size_t)page;
+    mem = mmap(NULL, k->len, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        k->len = 0;
+        mem = apr_palloc(p, len + 1);
+    }
+    else {
+#ifdef MADV_DONTDUMP
+        (void)madvise(mem, k->len, MADV_DONTDUMP);
+#endif
+    }
+    memcpy(mem, secret, len);
+    mem[len] = '\0';
+    k->mem = mem;
+    apr_pool_cleanup_register(p, k, ph_secret_cleanup,
+                              apr_pool_cleanup_null);
+    return mem;
 }

@@ -47,4 +47,15 @@ void ph_clean_stop_arm(server_rec *s, apr_pool_t *pconf);
  */
 const char *ph_secret_file_check(apr_pool_t *p, const char *path);
 
+/**
+ * A copy of a secret (@a len bytes, NUL added) in pages of its own that
+ * are left out of core dumps (MADV_DONTDUMP) and wiped when @a p goes.
+ * Falls back to a pool copy (wiped too) if no page can be had.
+ */
+const char *ph_secret_keep(apr_pool_t *p, const char *secret,
+                           apr_size_t len);
+
+/** Wipe @a len bytes so that the compiler cannot leave it out. */
+void ph_secret_wipe(void *buf, apr_size_t len);
+
 #endif /* MOD_PHONEHOME_SECURE_H */

@@ -91,8 +91,9 @@ const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
         e--;
     }
     if (e - b < PH_KEY_MIN || e - b > PH_KEY_MAX) {
-        return "the key must be 16 to 1024 characters on the first line "
-               "(make one with: openssl rand -hex 32)";
+        return "the key must be 32 to 1024 characters (128 bits as hex, "
+               "at least) on the first line (make one with: openssl rand "
+               "-hex 32)";
     }
     for (len = b; len < e; len++) {
         if (text[len] <= ' ' || text[len] >= 0x7F) {

@@ -292,6 +292,7 @@ EOC
     open my $fh, '>', $pw or die;
     print $fh "s3cret\n";
     close $fh;
+    chmod 0600, $pw;                    # a secret: others may not read it
     $h = server('auth', $smtp->port, "PhoneHomeSMTPAuth alert $pw\nPhoneHomeNotifyFirstBeat On\n");
     beat('/raspberrypiPhoneHome/auth-pi', base => $h->base);
     my ($m) = $smtp->wait_mails(1, 30);

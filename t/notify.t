@@ -72,6 +72,7 @@ sub secret_file {
     open my $fh, '>', $f or die "$f: $!";
     print $fh "$value\n";
     close $fh;
+    chmod 0600, $f;                     # a secret: others may not read it
     return $f;
 }
 

@@ -37,17 +37,17 @@ if ($ENV{PH_ROOT_PART}) {
 # what it printed and logged (it must refuse; if it did start, it is
 # stopped again).
 sub start_fails {
-    my ($name, $prep) = @_;
+    my ($name, $prep, $body) = @_;
     my $dir = t_dir() . "/private/$name";
     make_path("$dir/state");
     $prep->($dir);
-    my (undef, $out) = config_test($name, phonehome_conf(), args => '-k start');
+    my (undef, $out) = config_test($name, phonehome_conf() . ($body // ''), args => '-k start');
     my $log = '';
     poll_until(30, sub {
         open my $fh, '<', "$dir/logs/error_log" or return 0;
         local $/;
         $log = <$fh>;
-        $log =~ /PH00120|resuming normal operations/;
+        $log =~ /PH00120|PH00129|resuming normal operations/;
     });
     if (open my $pf, '<', "$dir/logs/httpd.pid") {
         chomp(my $pid = <$pf> // '');
@@ -275,6 +275,56 @@ EOC
     like $g->log, qr/PH00122: PhoneHomeDevice late-pi: no slot left in the device table \(PhoneHomeMaxDevices 3/,
          'naming the device and PhoneHomeMaxDevices';
     unlink $g->dir . '/logs/httpd.pid';
+}
+
+# --- 9. Secrets: modes, owners, key length, no URL secret in the log --------
+{
+    my $sdir = t_dir() . '/private/secrets';
+    make_path($sdir);
+    my $good = 'a1b2c3d4' x 4;      # 32 characters: 128 bits as hex
+    write_key("$sdir/ok.key", $good);
+    write_key("$sdir/open.key", $good);
+    chmod 0644, "$sdir/open.key";
+    write_key("$sdir/group.key", $good);
+    chmod 0640, "$sdir/group.key";
+    write_key("$sdir/short.key", 'a1b2c3d4' x 3 . 'a1b2c3d');
+    write_key("$sdir/token", 'tok-123');
+    chmod 0604, "$sdir/token";
+    write_key("$sdir/pw", 'pw-123');
+    chmod 0644, "$sdir/pw";
+    my $lm = "LoadModule phonehome_module \"\@Module\@\"\n";
+    my ($st, $out) = config_test('sec-open', $lm . "PhoneHomeDevice x-pi Key=$sdir/open.key\n");
+    isnt $st, 0, 'a world-readable key file stops httpd';
+    like $out, qr{PhoneHomeDevice: device 'x-pi': Key=\S*/open\.key: has mode 0644: it must not be readable or writable by group or others \(chmod 600\)},
+         'naming the file and its mode';
+    ($st, $out) = config_test('sec-group', $lm . "PhoneHomeDevice x-pi Key=$sdir/group.key\n");
+    like $out, qr{Key=\S*/group\.key: has mode 0640}, 'a group-readable one too';
+    unlike $out, qr/a1b2c3d4/, 'never printing the key';
+    ($st, $out) = config_test('sec-short', $lm . "PhoneHomeDevice x-pi Key=$sdir/short.key\n");
+    like $out, qr{Key=\S*/short\.key: the key must be 32 to 1024 characters}, 'a key under 128 bits (31 hex characters) is refused';
+    ($st, $out) = config_test('sec-ok', $lm . "PhoneHomeDevice x-pi Key=$sdir/ok.key\n");
+    is $st, 0, 'a 0600 key of 32 characters, owned by the user httpd starts as, is fine' or diag $out;
+    ($st, $out) = config_test('sec-token', $lm . "PhoneHomeNotify hook http://127.0.0.1:9/hook token-file=$sdir/token\n");
+    like $out, qr{PhoneHomeNotify: channel 'hook': \S*/token has mode 0604}, 'a world-readable token file is refused';
+    my $out2 = start_fails('sec-pw', sub {
+        my ($dir) = @_;
+    }, "PhoneHomeMailFrom a\@example.com\nPhoneHomeSMTPAuth alert $sdir/pw\n");
+    like $out2, qr{PH00129: PhoneHomeSMTPAuth: the password file \S*/pw has mode 0644}, 'a world-readable SMTP password file stops httpd';
+
+    # PH00059 (debug) names the channel's URL only up to the host.
+    my $topic = 's3cret-topic-' . int(rand(1e9));
+    my $g = private_httpd('sec-url', phonehome_conf() . <<"EOC");
+LogLevel info phonehome:debug
+PhoneHomeMaxAge 1
+PhoneHomeStartupGrace 0
+PhoneHomeDigestWindow 0
+PhoneHomeDevice url-pi
+PhoneHomeNotify hook http://127.0.0.1:9/$topic
+EOC
+    ok poll_until(30, sub { $g->log =~ /PH00059: sending notification \S+ to channel hook: POST http:\/\/127\.0\.0\.1:9\/\.\.\./ }),
+       'the notification is logged with its URL redacted';
+    unlike $g->log, qr/\Q$topic\E/, 'the topic (a secret) is in no log line';
+    $g->stop;
 }
 
 done_testing();

@@ -15,6 +15,7 @@ make_path($dir);
 open my $fh, '>', "$dir/signed.key" or die;
 print $fh "$key\n";
 close $fh;
+chmod 0600, "$dir/signed.key";     # a secret: refused when others may read it
 
 my $h = private_httpd('signed', phonehome_conf() . <<'EOC');
 PhoneHomeDevice signed-pi Key=signed.key
@@ -85,10 +86,11 @@ $h->stop;
 open $fh, '>', "$dir/short.key" or die;
 print $fh "tooshort\n";
 close $fh;
+chmod 0600, "$dir/short.key";
 my ($st, $out) = config_test('badkey1', "LoadModule phonehome_module \"\@Module\@\"\n"
                              . "PhoneHomeDevice x-pi Key=$dir/short.key\n");
 isnt $st, 0, 'a short key stops httpd';
-like $out, qr/PhoneHomeDevice: device 'x-pi': Key=\S*short\.key: the key must be 16 to 1024 characters/,
+like $out, qr/PhoneHomeDevice: device 'x-pi': Key=\S*short\.key: the key must be 32 to 1024 characters/,
      'naming the device and the file';
 unlike $out, qr/tooshort/, 'without printing the key';
 ($st, $out) = config_test('badkey2', "LoadModule phonehome_module \"\@Module\@\"\n"

@@ -19,6 +19,7 @@
 #include "ph_arm.h"
 #include "ph_device.h"
 #include "ph_fsm.h"
+#include "ph_notify.h"
 #include "ph_rate.h"
 #include "ph_sig.h"
 #include "ph_siphash.h"
@@ -381,6 +382,23 @@ START_TEST(index_flood_flat)
 }
 END_TEST
 
+START_TEST(url_redacted)
+{
+    apr_pool_t *p;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+    ck_assert_str_eq(ph_notify_url_redacted(p, "https://ntfy.sh/my-secret-topic"),
+                     "https://ntfy.sh/...");
+    ck_assert_str_eq(ph_notify_url_redacted(p, "http://127.0.0.1:9?token=x"),
+                     "http://127.0.0.1:9/...");
+    ck_assert_str_eq(ph_notify_url_redacted(p, "https://example.com"),
+                     "https://example.com");
+    apr_pool_destroy(p);
+    apr_terminate();
+}
+END_TEST
+
 Suite *test_security_suite(void)
 {
     Suite *s = suite_create("security");
@@ -398,6 +416,9 @@ Suite *test_security_suite(void)
     tc = tcase_create("register");
     tcase_add_test(tc, ip_key_v6_prefix);
     tcase_add_test(tc, ip_table_fails_closed);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("secrets");
+    tcase_add_test(tc, url_redacted);
     suite_add_tcase(s, tc);
     tc = tcase_create("rate");
     tcase_add_test(tc, rate_refill_extremes);
