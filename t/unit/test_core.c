@@ -3454,13 +3454,16 @@ START_TEST(sig_key_parse)
     ck_assert_ptr_nonnull(why);
     ck_assert_ptr_null(strstr(why, "tooshort"));
     ck_assert_ptr_nonnull(ph_sig_key_parse(pool, "", 0, &key, &len));
-    ck_assert_ptr_nonnull(ph_sig_key_parse(pool, "0123456789 abcdefgh", 19,
-                                           &key, &len));
-    ck_assert_ptr_nonnull(ph_sig_key_parse(pool, "0123456789abcdef\x01",
-                                           17, &key, &len));
-    ck_assert_ptr_null(ph_sig_key_parse(pool, "0123456789abcdef\r\n", 18,
-                                        &key, &len));
-    ck_assert_uint_eq(len, 16);
+    ck_assert_ptr_nonnull(ph_sig_key_parse(pool,
+        "0123456789abcdef 0123456789abcdef", 33, &key, &len));
+    ck_assert_ptr_nonnull(ph_sig_key_parse(pool,
+        "0123456789abcdef0123456789abcdef\x01", 33, &key, &len));
+    ck_assert_ptr_null(ph_sig_key_parse(pool,
+        "0123456789abcdef0123456789abcdef\r\n", 34, &key, &len));
+    ck_assert_uint_eq(len, 32);
+    /* 31 characters: under 128 bits as hex. */
+    ck_assert_ptr_nonnull(ph_sig_key_parse(pool,
+        "0123456789abcdef0123456789abcde\n", 32, &key, &len));
 }
 END_TEST
 
