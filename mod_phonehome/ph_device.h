@@ -20,13 +20,14 @@
 #include <apr.h>
 #include <apr_time.h>
 
+#include "ph_wire.h"
+
 #define PH_DEVICE_VERSION   3
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
 #define PH_UA_MAX           127     /* User-Agent is truncated to this */
 #define PH_BOOT_MAX         36      /* a boot id is a UUID */
-#define PH_DEFAULT_DEVICE   "raspberrypi"
 
 typedef enum {
     PH_STATE_UNKNOWN = 0,           /* never heard from */

@@ -26,10 +26,9 @@
 #include <apr_pools.h>
 
 #include "ph_beat.h"
+#include "ph_wire.h"
 
 #define PH_SIG_HEX_LEN      64
-#define PH_KEY_MIN          16
-#define PH_KEY_MAX          1024
 
 /** The message a beat's signature covers. */
 const char *ph_sig_message(apr_pool_t *p, const char *device,

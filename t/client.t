@@ -150,9 +150,9 @@ is $out, '', 'without -v it says nothing';
 is $st, 4, 'exit 4 for a bad device name (400)';
 like $out, qr/\Aphonehome: refused \(400\): [^\n]*device name[^\n]*\n\z/,
      "one line with the server's reason";
-($st, $out) = run_client('-q', '--device', 'bad name', '--state-file', "$dir/seq-bad", $url);
-is $st, 4, 'exit 4 with -q too';
-is $out, '', '-q prints nothing';
+($st, $out) = run_client('-s', '--device', 'bad name', '--state-file', "$dir/seq-bad", $url);
+is $st, 4, 'exit 4 with -s (--silent) too';
+is $out, '', '-s prints nothing';
 
 # A server that answers with control characters and a long line.
 my ($rude) = tiny_server(sub {
@@ -197,7 +197,7 @@ is $st, 3, 'exit 3 for an answer that is not HTTP' or diag $out;
 # --retry: 1 + N tries on network errors, waiting 1, 2 ... seconds.
 spit($garbage_count, '');
 $t0 = time;
-($st, $out) = run_client('-q', '--retry', 2, '--max-time', 5, '--state-file',
+($st, $out) = run_client('-s', '--retry', 2, '--max-time', 5, '--state-file',
                          "$dir/seq-garbage", $garbage);
 $took = time - $t0;
 is $st, 3, '--retry 2 still fails against garbage';
@@ -295,7 +295,7 @@ ok $took < 2.5, sprintf('promptly, not after --max-time (%.2f s)', $took);
 
 # The server unreachable: try again after 5 s, not after the interval.
 spit($garbage_count, '');
-$pid = spawn("$dir/daemon3.out", $bin, '-q', '--interval', 60, '--state-file',
+$pid = spawn("$dir/daemon3.out", $bin, '-s', '--interval', 60, '--state-file',
              "$dir/seq-garbage", $garbage);
 sleep 7;
 kill 'TERM', $pid;
@@ -399,7 +399,7 @@ SKIP: {
     unlink $sstate;
     ($st, $out) = run_cmd(@vg, $bin, @signed, $purl);
     is $st, 0, 'the 409 resync under valgrind: no error' or diag $out;
-    ($st, $out) = run_cmd(@vg, $bin, '-q', '--retry', 1, '--max-time', 5,
+    ($st, $out) = run_cmd(@vg, $bin, '-s', '--retry', 1, '--max-time', 5,
                              '--state-file', "$dir/seq-garbage", $garbage);
     is $st, 3, 'a failing beat with --retry under valgrind: exit 3, no error' or diag $out;
 }

@@ -1,0 +1,51 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+#include <stdio.h>
+
+#include "ph_wire.h"
+
+size_t ph_wire_message(char *buf, size_t size, const char *device,
+                       const char *seq, const char *t, const char *boot,
+                       const char *up)
+{
+    int n = snprintf(buf, size, PH_SIG_TAG "\n%s\n%s\n%s\n%s\n%s", device,
+                     seq ? seq : "", t ? t : "", boot ? boot : "",
+                     up ? up : "");
+
+    return n < 0 ? 0 : (size_t)n;
+}
+
+const char *ph_wire_key_span(const char *text, size_t size, size_t *start,
+                             size_t *len)
+{
+    size_t b = 0, e, i;
+
+    while (b < size && (text[b] == ' ' || text[b] == '\t')) {
+        b++;
+    }
+    e = b;
+    while (e < size && text[e] != '\n' && text[e] != '\r') {
+        e++;
+    }
+    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) {
+        e--;
+    }
+    if (e - b < PH_KEY_MIN || e - b > PH_KEY_MAX) {
+        return "the key must be 16 to 1024 characters on the first line "
+               "(make one with: openssl rand -hex 32)";
+    }
+    for (i = b; i < e; i++) {
+        if (text[i] <= ' ' || text[i] >= 0x7F) {
+            return "the key may only hold printable characters without "
+                   "spaces";
+        }
+    }
+    *start = b;
+    *len = e - b;
+    return NULL;
+}
