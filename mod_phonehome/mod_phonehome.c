@@ -1063,7 +1063,8 @@ static int ph_beat_handler(request_rec *r)
                              "device's beats must be signed (seq= and sig=)");
         }
         if (!ph_sig_verify(r->pool, dc->key, dc->keylen, name, &beat)) {
-            return ph_refuse(r, HTTP_FORBIDDEN, "bad signature");
+            return ph_refuse(r, HTTP_FORBIDDEN, apr_pstrcat(r->pool,
+                             "bad signature for device ", name, NULL));
         }
     }
 
