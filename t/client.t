@@ -562,6 +562,57 @@ for my $o (qw(--cert --key --cacert)) {
 ($st, $out) = run_client('--capath', "$dir/no-such-dir", $url);
 is $st, 2, '--capath with a missing directory: exit 2';
 
+# --- TLS: --cacert, --capath, --cert and --key against mod_ssl -------------------------
+# A private CA made here; the server wants a client certificate it signed.
+my $tdir = t_dir() . '/private/client-tls';
+make_path("$tdir/capath");
+sub ossl { my $o = `openssl @_ 2>&1`; die "openssl @_: $o" if $?; }
+ossl("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=phonehome-test-ca "
+   . "-keyout $tdir/ca.key -out $tdir/ca.pem");
+for my $who (['server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1'],
+             ['client', '/CN=tls-pi', 'extendedKeyUsage=clientAuth']) {
+    my ($n, $subj, $ext) = @$who;
+    spit("$tdir/$n.ext", "$ext\n");
+    ossl("req -newkey rsa:2048 -nodes -subj $subj -keyout $tdir/$n.key -out $tdir/$n.csr");
+    ossl("x509 -req -in $tdir/$n.csr -CA $tdir/ca.pem -CAkey $tdir/ca.key -CAcreateserial "
+       . "-days 2 -extfile $tdir/$n.ext -out $tdir/$n.pem");
+}
+ossl("x509 -in $tdir/ca.pem -out $tdir/capath/ca.pem");
+ossl("rehash $tdir/capath");
+chmod 0644, glob("$tdir/*.pem"), glob("$tdir/*.key");
+my $sslport = free_port();
+my $ssl_so = (Apache::Test::vars('libexecdir') // '/usr/lib/apache2/modules') . '/mod_ssl.so';
+$ssl_so = '/usr/lib/apache2/modules/mod_ssl.so' unless -e $ssl_so;
+my $tls = private_httpd('client-tls', phonehome_conf() . <<"EOC");
+<IfModule !ssl_module>
+LoadModule ssl_module $ssl_so
+</IfModule>
+Listen 127.0.0.1:$sslport https
+<VirtualHost 127.0.0.1:$sslport>
+    SSLEngine on
+    SSLCertificateFile $tdir/server.pem
+    SSLCertificateKeyFile $tdir/server.key
+    SSLCACertificateFile $tdir/ca.pem
+    SSLVerifyClient require
+    SSLVerifyDepth 1
+</VirtualHost>
+EOC
+my $turl = "https://127.0.0.1:$sslport/raspberrypiPhoneHome/tls-pi";
+my @tls = ('--state-file', "$dir/seq-tls", '--max-time', 10);
+($st, $out) = run_client(@tls, '--cacert', "$tdir/ca.pem", '--cert', "$tdir/client.pem",
+                         '--key', "$tdir/client.key", $turl);
+is $st, 0, '--cacert, --cert and --key: a beat over TLS with a client certificate' or diag $out;
+is device_of(status_json($tls->base), 'tls-pi')->{beats}, 1, 'recorded by the TLS server';
+($st, $out) = run_client(@tls, '--capath', "$tdir/capath", '-E', "$tdir/client.pem",
+                         '--key', "$tdir/client.key", $turl);
+is $st, 0, '--capath (a hashed directory) and -E' or diag $out;
+($st, $out) = run_client(@tls, '--cert', "$tdir/client.pem", '--key', "$tdir/client.key", $turl);
+is $st, 3, 'a server certificate from an unknown CA: exit 3 (there is no --insecure)';
+($st, $out) = run_client(@tls, '--cacert', "$tdir/ca.pem", $turl);
+isnt $st, 0, 'without a client certificate the server does not take the beat';
+is device_of(status_json($tls->base), 'tls-pi')->{beats}, 2, 'and nothing more is recorded';
+$tls->stop;
+
 # --- No leak and no memory error under valgrind, over many beats ---------------------
 SKIP: {
     my $vg = `sh -c 'command -v valgrind'`;
