@@ -10,8 +10,6 @@
 #include <apr_strings.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "ph_sig.h"
 #include "ph_wire.h"
@@ -39,22 +37,9 @@ const char *ph_sig_message(apr_pool_t *p, const char *device,
 const char *ph_sig_compute(apr_pool_t *p, const char *key, apr_size_t keylen,
                            const char *msg)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-    char *out;
+    char *out = apr_palloc(p, PH_WIRE_SIG_HEX + 1);
 
-    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg,
-             strlen(msg), mac, &n) == NULL) {
-        return NULL;
-    }
-    out = apr_palloc(p, n * 2 + 1);
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 15];
-    }
-    out[2 * n] = '\0';
-    return out;
+    return ph_wire_sign(key, keylen, msg, out) ? out : NULL;
 }
 
 int ph_sig_verify(apr_pool_t *p, const char *key, apr_size_t keylen,

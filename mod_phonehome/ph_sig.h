@@ -28,7 +28,7 @@
 #include "ph_beat.h"
 #include "ph_wire.h"
 
-#define PH_SIG_HEX_LEN      64
+#define PH_SIG_HEX_LEN      PH_WIRE_SIG_HEX
 
 /** The message a beat's signature covers. */
 const char *ph_sig_message(apr_pool_t *p, const char *device,

@@ -6,8 +6,32 @@
  */
 
 #include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "ph_wire.h"
+
+int ph_wire_sign(const char *key, size_t keylen, const char *msg,
+                 char out[PH_WIRE_SIG_HEX + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int n = 0, i;
+
+    out[0] = '\0';
+    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg,
+             strlen(msg), mac, &n) == NULL || n * 2 != PH_WIRE_SIG_HEX) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return 1;
+}
 
 size_t ph_wire_message(char *buf, size_t size, const char *device,
                        const char *seq, const char *t, const char *boot,

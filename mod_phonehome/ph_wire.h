@@ -47,6 +47,16 @@ size_t ph_wire_message(char *buf, size_t size, const char *device,
                        const char *seq, const char *t, const char *boot,
                        const char *up);
 
+/** Characters of a signature: lowercase hex of HMAC-SHA256. */
+#define PH_WIRE_SIG_HEX     64
+
+/**
+ * Sign @a msg: lowercase hex HMAC-SHA256 under @a key into @a out.
+ * @return 1, or 0 when libcrypto fails (then @a out is "")
+ */
+int ph_wire_sign(const char *key, size_t keylen, const char *msg,
+                 char out[PH_WIRE_SIG_HEX + 1]);
+
 /**
  * Find the key in the text of a key file: the first line without the
  * spaces and tabs around it, PH_KEY_MIN-PH_KEY_MAX printable characters

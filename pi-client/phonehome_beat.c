@@ -18,8 +18,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "phonehome_beat.h"
 #include "phonehome_msgs.h"
@@ -79,23 +77,6 @@ static void read_field(const char *path, char *buf, size_t size)
     buf[strcspn(buf, " \t\r\n")] = '\0';
 }
 
-static void hmac_hex(const client_t *c, const char *msg, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-
-    if (HMAC(EVP_sha256(), c->key, (int)c->keylen,
-             (const unsigned char *)msg, strlen(msg), mac, &n) == NULL) {
-        n = 0;
-    }
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* Append name=value, the value URL-encoded, to the URL's query. */
 static int add_param(CURL *curl, CURLU *u, const char *name,
                      const char *value)
@@ -142,7 +123,7 @@ static int on_progress(void *baton, curl_off_t dltotal, curl_off_t dlnow,
 static int add_sig(client_t *c, CURLU *u, const char *seq, const char *t,
                    const char *boot, const char *up)
 {
-    char sig[2 * EVP_MAX_MD_SIZE + 1], *msg;
+    char sig[PH_WIRE_SIG_HEX + 1], *msg;
     size_t len = ph_wire_message(NULL, 0, c->device, seq, t, boot, up) + 1;
     int ok;
 
@@ -150,9 +131,9 @@ static int add_sig(client_t *c, CURLU *u, const char *seq, const char *t,
         return 0;
     }
     ph_wire_message(msg, len, c->device, seq, t, boot, up);
-    hmac_hex(c, msg, sig);
+    ok = ph_wire_sign(c->key, c->keylen, msg, sig);
     free(msg);
-    ok = add_param(c->curl, u, "sig", sig);
+    ok = ok && add_param(c->curl, u, "sig", sig);
     OPENSSL_cleanse(sig, sizeof(sig));
     return ok;
 }
