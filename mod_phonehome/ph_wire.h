@@ -30,6 +30,14 @@
 #define PH_KEY_MAX          1024
 
 /**
+ * The 409 answer to a signed beat whose seq is not above the last one
+ * accepted: PH_WIRE_STALE_SEQ N PH_WIRE_STALE_ABOVE M, in plain text.
+ * The client resyncs from exactly this line (phonehome_reply.c).
+ */
+#define PH_WIRE_STALE_SEQ    "replayed or old beat: seq "
+#define PH_WIRE_STALE_ABOVE  " is not above "
+
+/**
  * How far above its own clock in milliseconds a client lets a server's
  * 409 ("seq N is not above M") move its seq: one day.  A server that
  * claims more is not believed, so no answer can lock a client out.

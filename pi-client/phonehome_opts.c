@@ -221,8 +221,8 @@ static int parse_flag(const char *s, int *out)
     return 0;
 }
 
-static int apply_seconds(const option_t *o, const char *value,
-                         const char *label, double lo, double *slot)
+static int apply_seconds(const char *value, const char *label, double lo,
+                         double *slot)
 {
     double d;
 
@@ -230,7 +230,6 @@ static int apply_seconds(const option_t *o, const char *value,
         usagef("%s: '%s' is not %g-86400 seconds", label, value, lo);
         return 0;
     }
-    (void)o;
     *slot = d;
     return 1;
 }
@@ -314,13 +313,13 @@ int opts_apply(settings_t *set, const option_t *o, const char *value,
         set->interval = d;
         break;
     case OPT_CONNECT_TIMEOUT:
-        return apply_seconds(o, value, label, 0.001, &set->connect_timeout);
+        return apply_seconds(value, label, 0.001, &set->connect_timeout);
     case OPT_MAX_TIME:
-        return apply_seconds(o, value, label, 0.001, &set->max_time);
+        return apply_seconds(value, label, 0.001, &set->max_time);
     case OPT_RETRY_DELAY:
-        return apply_seconds(o, value, label, 0, &set->retry_delay);
+        return apply_seconds(value, label, 0, &set->retry_delay);
     case OPT_RETRY_MAX_TIME:
-        return apply_seconds(o, value, label, 0, &set->retry_max_time);
+        return apply_seconds(value, label, 0, &set->retry_max_time);
     case OPT_RETRY:
         if (!parse_double(value, 0, RETRY_MAX, &d) || d != (long)d) {
             usagef("%s: '%s' is not a whole number 0-%d", label, value,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ph_wire.h"
 #include "phonehome_reply.h"
 
 size_t reply_on_body(char *data, size_t size, size_t n, void *baton)
@@ -94,8 +95,8 @@ static const char *parse_seq(const char *p, unsigned long long *out)
 int reply_last_seq(const reply_t *reply, const char *ctype,
                    unsigned long long sent, unsigned long long *last)
 {
-    static const char head[] = "replayed or old beat: seq ";
-    static const char mid[] = " is not above ";
+    static const char head[] = PH_WIRE_STALE_SEQ;
+    static const char mid[] = PH_WIRE_STALE_ABOVE;
     const char *p = reply->text;
     unsigned long long n, m;
 
