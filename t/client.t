@@ -310,7 +310,11 @@ make_path($pdir);
 spit("$pdir/signed.key", "$key\n");
 spit("$dir/signed.key", "  $key  \n\n");       # white space around is fine
 spit("$dir/wrong.key", ('f' x 64) . "\n");
-my $h = private_httpd('client-signed', phonehome_conf() . <<'EOC');
+# For --user: a Location behind basic authentication ({SHA} as htpasswd -s).
+spit("$pdir/htpasswd", 'pi:{SHA}' . Digest::SHA::sha1_base64('secret') . "=\n");
+my $modules = Apache::Test::vars('libexecdir') // '/usr/lib/apache2/modules';
+$modules = '/usr/lib/apache2/modules' unless -e "$modules/mod_auth_basic.so";
+my $h = private_httpd('client-signed', (phonehome_conf() . <<'EOC') =~ s/\@Modules\@/$modules/gr);
 # The valgrind test below beats far faster than PhoneHomeRateLimit allows.
 PhoneHomeRateLimit Off
 PhoneHomeAutoRegister Off
@@ -319,6 +323,25 @@ PhoneHomeDevice raspberrypi Key=@ServerRoot@/signed.key
 PhoneHomeDevice open-pi
 <Location /mon/beat>
     SetHandler phonehome
+</Location>
+<IfModule !auth_basic_module>
+LoadModule auth_basic_module @Modules@/mod_auth_basic.so
+</IfModule>
+<IfModule !authn_core_module>
+LoadModule authn_core_module @Modules@/mod_authn_core.so
+</IfModule>
+<IfModule !authn_file_module>
+LoadModule authn_file_module @Modules@/mod_authn_file.so
+</IfModule>
+<IfModule !authz_user_module>
+LoadModule authz_user_module @Modules@/mod_authz_user.so
+</IfModule>
+<Location /authbeat>
+    SetHandler phonehome
+    AuthType Basic
+    AuthName beats
+    AuthUserFile @ServerRoot@/htpasswd
+    Require valid-user
 </Location>
 EOC
 my $b = $h->base;
@@ -523,21 +546,14 @@ is $st, 0, '--interface 127.0.0.1' or diag $out;
                          '--state-file', "$dir/seq-iface", $url);
 is $st, 3, '--interface that does not exist: exit 3 (network)';
 
-# --user: what reaches the server.
-my $seen_auth = "$dir/auth.seen";
-my ($authsrv) = tiny_server(sub {
-    my $c = shift;
-    my $req = '';
-    while (my $l = <$c>) { $req .= $l; last if $l =~ /^\r?\n\z/ }
-    my ($a) = $req =~ /^Authorization: ([^\r\n]*)/mi;
-    spit($seen_auth, $a // '');
-    print $c "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
-    close $c;
-    return;
-});
-($st, $out) = run_client('-u', 'pi:secret', '--state-file', "$dir/seq-auth", $authsrv);
-is $st, 0, '--user' or diag $out;
-is slurp($seen_auth), 'Basic cGk6c2VjcmV0', 'sends basic authentication';
+# --user, against a Location behind basic authentication.
+($st, $out) = run_client('-u', 'pi:secret', '--device', 'open-pi', '--state-file', "$dir/seq-auth",
+                         "$b/authbeat");
+is $st, 0, '--user: basic authentication the server accepts' or diag $out;
+($st, $out) = run_client('--user', 'pi:wrong', '--device', 'open-pi', '--state-file', "$dir/seq-auth",
+                         "$b/authbeat");
+is $st, 4, '--user with a wrong password: refused (401)';
+like $out, qr/refused \(401\)/, 'says 401';
 
 # --retry-delay and --retry-max-time, against the garbage server.
 spit($garbage_count, '');
@@ -581,8 +597,7 @@ ossl("x509 -in $tdir/ca.pem -out $tdir/capath/ca.pem");
 ossl("rehash $tdir/capath");
 chmod 0644, glob("$tdir/*.pem"), glob("$tdir/*.key");
 my $sslport = free_port();
-my $ssl_so = (Apache::Test::vars('libexecdir') // '/usr/lib/apache2/modules') . '/mod_ssl.so';
-$ssl_so = '/usr/lib/apache2/modules/mod_ssl.so' unless -e $ssl_so;
+my $ssl_so = "$modules/mod_ssl.so";
 my $tls = private_httpd('client-tls', phonehome_conf() . <<"EOC");
 <IfModule !ssl_module>
 LoadModule ssl_module $ssl_so
