@@ -37,6 +37,7 @@ typedef struct ph_fsm_ctx_t {
     apr_time_t          started;    /* httpd's start, not a graceful restart */
     apr_interval_time_t grace;      /* PhoneHomeStartupGrace */
     int                 notify_first;
+    apr_int64_t         arm_after;  /* PhoneHomeArmAfter s; < 0: 2 MaxAge */
 } ph_fsm_ctx_t;
 
 /**
@@ -56,7 +57,8 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c);
 
 /**
  * One step for one device: go down when the deadline has passed, then
- * report a change not yet reported.
+ * report a change not yet reported.  A device that is not armed
+ * (ph_arm.h) reports nothing: the change is only recorded.
  * @param former  set to the state reported before, for the mail
  * @return the event to report, PH_EV_NONE if none
  */

@@ -9,6 +9,9 @@
 
 #include <apr_strings.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <openssl/crypto.h>
 
 #include "ph_sig.h"
@@ -75,4 +78,21 @@ const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
     *key = apr_pstrmemdup(p, text + b, n);
     *keylen = n;
     return NULL;
+}
+
+apr_uint64_t ph_sig_key_id(const char *key, apr_size_t keylen)
+{
+    static const char label[] = "phonehome key id";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    apr_uint64_t id = 0;
+    int i;
+
+    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)label,
+             sizeof(label) - 1, mac, &maclen) != NULL) {
+        for (i = 0; i < 8; i++) {
+            id = (id << 8) | mac[i];
+        }
+    }
+    return id ? id : 1;
 }

@@ -51,4 +51,8 @@ int ph_sig_verify(apr_pool_t *p, const char *key, apr_size_t keylen,
 const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
                              const char **key, apr_size_t *keylen);
 
+/** A key's id: 64 bits of HMAC-SHA256 under it of a fixed label; never 0.
+ *  Tells a changed key without keeping the key in the device table. */
+apr_uint64_t ph_sig_key_id(const char *key, apr_size_t keylen);
+
 #endif /* PH_SIG_H */

@@ -60,8 +60,9 @@ const char *ph_wire_key_span(const char *text, size_t size, size_t *start,
         e--;
     }
     if (e - b < PH_KEY_MIN || e - b > PH_KEY_MAX) {
-        return "the key must be 16 to 1024 characters on the first line "
-               "(make one with: openssl rand -hex 32)";
+        return "the key must be 32 to 1024 characters (128 bits as hex, "
+               "at least) on the first line (make one with: openssl rand "
+               "-hex 32)";
     }
     for (i = b; i < e; i++) {
         if (text[i] <= ' ' || text[i] >= 0x7F) {

@@ -25,8 +25,9 @@
 /** The device a beat is for when it names none. */
 #define PH_DEFAULT_DEVICE   "raspberrypi"
 
-/** Key length limits, in characters of the key file's first line. */
-#define PH_KEY_MIN          16
+/** Key length limits, in characters of the key file's first line: 128
+ *  bits as hex at least. */
+#define PH_KEY_MIN          32
 #define PH_KEY_MAX          1024
 
 /**

@@ -32,6 +32,7 @@ sub spit {
     open my $fh, '>', $f or die "$f: $!";
     print $fh $text;
     close $fh;
+    chmod 0600, $f;                     # key files are secrets
 }
 
 # Start a program with its output in a file; returns the pid.
@@ -227,7 +228,7 @@ is $st, 2, 'exit 2 for an unreadable key file';
 like $out, qr/cannot read key file \S*missing\.key/, 'naming it';
 spit("$dir/short.key", "tooshort-secret\n");
 ($st, $out) = run_client('--key-file', "$dir/short.key", $url);
-is $st, 2, 'exit 2 for a key shorter than 16 characters';
+is $st, 2, 'exit 2 for a key shorter than 32 characters';
 unlike $out, qr/tooshort-secret/, 'without printing the key';
 spit("$dir/spaces.key", "  my secret has spaces in it  \n");
 ($st, $out) = run_client('--key-file', "$dir/spaces.key", $url);
