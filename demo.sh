@@ -9,7 +9,8 @@
 #   ./demo.sh stop          stop the demo's httpd, mail catcher and beater
 #
 # PORT (default 8642) is httpd's port, SMTP_PORT (default 2525) the mail
-# catcher's.  The demo uses a MaxAge of 15 s so that alerts come quickly.
+# catcher's, PUSH_PORT (default 2580) the phone channel's: a local receiver
+# that stands in for an ntfy server (PhoneHomeNotify ... ntfy+http://).  The demo uses a MaxAge of 15 s so that alerts come quickly.
 #
 # Everything lives in ./demo-run; nothing outside it is touched except the
 # Debian packages that the first run installs.
@@ -18,13 +19,14 @@ top=$(cd "$(dirname "$0")" && pwd)
 run="$top/demo-run"
 port=${PORT:-8642}
 smtp_port=${SMTP_PORT:-2525}
+push_port=${PUSH_PORT:-2580}
 watch=1
 [ "${1:-}" = --no-watch ] && watch=0
 httpd=/usr/sbin/apache2
 [ -x "$httpd" ] || httpd=$(command -v httpd || echo /usr/sbin/apache2)
 
 stop_demo() {
-    for f in "$run/logs/httpd.pid" "$run/smtp.pid" "$run/beater.pid" \
+    for f in "$run/logs/httpd.pid" "$run/smtp.pid" "$run/push.pid" "$run/beater.pid" \
              "$run/client-garage.pid" "$run/client-kitchen.pid"; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null && rm -f "$f"
     done
@@ -52,7 +54,14 @@ mkdir -p "$run/conf" "$run/logs" "$run/run" "$run/state" "$run/htdocs" "$run/mai
 # The mail catcher: a real SMTP server on 127.0.0.1 that files each mail.
 /usr/bin/python3 "$top/t/smtp_sink.py" --port "$smtp_port" --dir "$run/mail" \
     --pidfile "$run/smtp.pid" 2>"$run/logs/smtp.log" &
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$run/smtp.pid" ] && break; sleep 0.5; done
+# The phone channel: a local HTTP server standing in for ntfy, one JSON
+# line per notification in push.log.
+/usr/bin/python3 "$top/t/http_sink.py" --port "$push_port" --log "$run/push.log" \
+    --pidfile "$run/push.pid" 2>"$run/logs/push.log" &
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    [ -s "$run/smtp.pid" ] && [ -s "$run/push.pid" ] && break
+    sleep 0.5
+done
 cp mod_phonehome/.libs/mod_phonehome.so "$run/mod_phonehome.so"
 user=
 if [ "$(id -u)" -eq 0 ]; then
@@ -101,6 +110,8 @@ PhoneHomeMaxAge 15
 PhoneHomeStartupGrace 5
 PhoneHomeDigestWindow 2
 PhoneHomeSMTPServer 127.0.0.1:$smtp_port
+# The same alerts on a phone, through an ntfy server (here a local stand-in).
+PhoneHomeNotify phone ntfy+http://127.0.0.1:$push_port/pi-alerts
 PhoneHomeDevice kitchen-pi Name="Kitchen Pi" MaxAge=10 Key=$run/kitchen.key
 PhoneHomeDevice garage-pi MaxAge=10
 <Location /server-status>
@@ -159,16 +170,18 @@ mod_phonehome demo is running (httpd pid $(cat "$run/logs/httpd.pid")).
                  pi-client/phonehome --device kitchen-pi --key-file $run/kitchen.key \\
                      --state-file $run/seq-kitchen $url
   Alert mail:    $run/mail/ (a local SMTP server on 127.0.0.1:$smtp_port)
+  Phone:         $run/push.log (ntfy-style pushes to 127.0.0.1:$push_port)
   Logs:          $run/logs/error_log, $run/state/events.log
   Stop:          ./demo.sh stop
 MSG
 
 [ "$watch" = 1 ] || exit 0
 echo
-echo "Watching for alert mail (kitchen-pi goes down about 40 s from now); Ctrl-C stops watching."
+echo "Watching for alert mail and pushes (kitchen-pi goes down about 40 s from now); Ctrl-C stops watching."
 # Only mail that arrives from now on (demo-run/ keeps earlier runs' mail).
 seen=$(ls "$run/mail" | sed -n 's/^0*\([0-9][0-9]*\)\.eml$/\1/p' | sort -n | tail -n 1)
 seen=${seen:-0}
+pushes=$(cat "$run/push.log" 2>/dev/null | wc -l)
 trap 'echo; echo "The demo is still running: ./demo.sh stop"; exit 0' INT
 while :; do
     for f in "$run"/mail/*.eml; do
@@ -179,5 +192,15 @@ while :; do
         echo "---- mail $n: $(grep -m1 '^Subject:' "$f" | tr -d '\r')"
         sed -e '1,/^\r\{0,1\}$/d' -e 's/\r$//' "$f" | sed -n '1,6p'
     done
+    n=$(cat "$run/push.log" 2>/dev/null | wc -l)
+    if [ "$n" -gt "$pushes" ]; then
+        tail -n "$((n - pushes))" "$run/push.log" | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    print("---- push to the phone: %s" % r["headers"].get("title", "?"))
+    print("     " + r["body"].splitlines()[0] if r["body"] else "")'
+        pushes=$n
+    fi
     sleep 1
 done

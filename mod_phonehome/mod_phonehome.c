@@ -26,13 +26,14 @@
 #include "unixd.h"
 
 #include "apr_file_io.h"
+#include "apr_general.h"
 
 #include "apr_strings.h"
 
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "mod_phonehome.h"
+#include "mod_phonehome_secure.h"
 #include "ph_beat.h"
 #include "ph_fsm.h"
 #include "ph_name.h"
@@ -86,7 +87,9 @@ static void *ph_create_server_conf(apr_pool_t *p, server_rec *s)
     /* No honest client beats 30 times a minute; retries fit easily. */
     c->beat_rate.n = 30;
     c->beat_rate.period = apr_time_from_sec(60);
+    c->arm_after = -1;                  /* twice each device's MaxAge */
     c->register_rate.n = 20;
+    c->register_v6_prefix = PH_RATE_V6_PREFIX;
     c->register_rate.period = apr_time_from_sec(60);
     c->channels = apr_array_make(p, 2, sizeof(ph_notify_chan_t));
     return c;
@@ -158,6 +161,18 @@ static const char *ph_set_notify_first(cmd_parms *cmd, void *d, int flag)
     return NULL;
 }
 
+static const char *ph_set_arm_after(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_uint32_t v;
+    const char *why;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    why = ph_conf_seconds(cmd->pool, arg, 0, 2 * PH_MAX_AGE_LIMIT, &v);
+    ph_sconf(cmd)->arm_after = v;
+    return ph_bad(cmd, why);
+}
+
 /* Keys are read with the configuration, as root, so that a key file may be
  * readable by root alone.  No message ever shows the key. */
 static const char *ph_load_key(apr_pool_t *p, ph_devconf_t *dc)
@@ -167,8 +182,13 @@ static const char *ph_load_key(apr_pool_t *p, ph_devconf_t *dc)
     apr_size_t len;
     apr_status_t rv;
 
+    const char *why;
+
     if (path == NULL) {
         return "not a path";
+    }
+    if ((why = ph_secret_file_check(p, path)) != NULL) {
+        return why;
     }
     rv = ph_spool_read(p, path, &buf, &len, 8192);
     if (rv != APR_SUCCESS) {
@@ -176,7 +196,12 @@ static const char *ph_load_key(apr_pool_t *p, ph_devconf_t *dc)
                             apr_strerror(rv, err, sizeof(err)));
     }
     dc->key_file = path;
-    return ph_sig_key_parse(p, buf, len, &dc->key, &dc->keylen);
+    why = ph_sig_key_parse(p, buf, len, &dc->key, &dc->keylen);
+    if (why == NULL) {
+        dc->key = ph_secret_keep(p, dc->key, dc->keylen);
+    }
+    ph_secret_wipe(buf, len);
+    return why;
 }
 
 static const char *ph_set_device(cmd_parms *cmd, void *d, const char *raw)
@@ -238,14 +263,20 @@ static const char *ph_read_secret(apr_pool_t *p, const char *file,
         return apr_psprintf(p, "'%s' is not a path",
                             ph_text_oneline(p, file));
     }
+    if ((why = ph_secret_file_check(p, *path)) != NULL) {
+        return apr_psprintf(p, "%s %s", *path, why);
+    }
     rv = ph_spool_read(p, *path, &buf, &len, 8192);
     if (rv != APR_SUCCESS) {
         return apr_psprintf(p, "cannot read %s (%s)", *path,
                             apr_strerror(rv, err, sizeof(err)));
     }
     if ((why = ph_notify_secret(p, buf, len, secret)) != NULL) {
+        ph_secret_wipe(buf, len);
         return apr_psprintf(p, "%s: %s", *path, why);
     }
+    *secret = ph_secret_keep(p, *secret, strlen(*secret));
+    ph_secret_wipe(buf, len);
     return NULL;
 }
 
@@ -392,6 +423,34 @@ static const char *ph_set_retry_period(cmd_parms *cmd, void *d,
 }
 
 /* "n seconds", or Off */
+/* PhoneHomeRegisterLimit n seconds [ipv6-prefix=bits] | Off */
+static const char *ph_set_rate(cmd_parms *cmd, void *d, const char *n,
+                               const char *secs);
+
+static const char *ph_set_register_rate(cmd_parms *cmd, void *d,
+                                        const char *n, const char *secs,
+                                        const char *opt)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+    apr_uint32_t bits;
+    const char *why;
+
+    if (opt) {
+        if (strncasecmp(opt, "ipv6-prefix=", 12) != 0) {
+            return ph_bad(cmd, apr_psprintf(cmd->pool, "unknown option '%s' "
+                                            "(ipv6-prefix=bits)",
+                                            ph_text_oneline(cmd->pool, opt)));
+        }
+        if ((why = ph_conf_seconds(cmd->pool, opt + 12, 16, 128, &bits))
+            != NULL) {
+            return ph_bad(cmd, apr_pstrcat(cmd->pool, "ipv6-prefix=: ", why,
+                                           NULL));
+        }
+        c->register_v6_prefix = bits;
+    }
+    return ph_set_rate(cmd, d, n, secs);
+}
+
 static const char *ph_set_rate(cmd_parms *cmd, void *d, const char *n,
                                const char *secs)
 {
@@ -472,9 +531,13 @@ static const command_rec ph_cmds[] = {
     AP_INIT_TAKE12("PhoneHomeRateLimit", ph_set_rate, NULL, RSRC_CONF,
         "At most n beats from one device in any period: n seconds, or Off "
         "(default 30 60)"),
-    AP_INIT_TAKE12("PhoneHomeRegisterLimit", ph_set_rate, (void *)1,
-        RSRC_CONF, "At most n new device names from one client address in "
-        "any period: n seconds, or Off (default 20 60)"),
+    AP_INIT_TAKE123("PhoneHomeRegisterLimit", ph_set_register_rate,
+        (void *)1, RSRC_CONF, "At most n new device names from one client "
+        "address (IPv6: one prefix, ipv6-prefix=64) in any period: n seconds "
+        "[ipv6-prefix=bits], or Off (default 20 60 ipv6-prefix=64)"),
+    AP_INIT_TAKE1("PhoneHomeArmAfter", ph_set_arm_after, NULL, RSRC_CONF,
+        "An undeclared device can alert once heard this many seconds "
+        "(default twice its MaxAge; 0: at its first beat)"),
     AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
         RSRC_CONF, "On: mail when a device is first heard from "
         "(default Off)"),
@@ -681,67 +744,24 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* PhoneHomeStateDir and its subdirectories, made by root at startup and
- * handed to the User the watchdogs run as. */
-static apr_status_t ph_make_state_dir(server_rec *s, apr_pool_t *p,
-                                      const char *dir)
-{
-    static const char *const subdirs[] = { "", "/" PH_DIR_QUEUE,
-                                           "/" PH_DIR_OUTBOX, "/" PH_DIR_DEAD,
-                                           "/" PH_EVENTS_LOG };
-    struct statfs sfs;
-    apr_status_t rv;
-    unsigned int i;
-
-    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT & 0750, p);
-    for (i = 0; rv == APR_SUCCESS && i < 4; i++) {
-        const char *d = apr_pstrcat(p, dir, subdirs[i], NULL);
-
-        rv = apr_dir_make(d, APR_FPROT_UREAD | APR_FPROT_UWRITE
-                          | APR_FPROT_UEXECUTE | APR_FPROT_GREAD
-                          | APR_FPROT_GEXECUTE, p);
-        if (APR_STATUS_IS_EEXIST(rv)) {
-            rv = APR_SUCCESS;
-        }
-    }
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "PH00008: cannot create PhoneHomeStateDir %s", dir);
-        return rv;
-    }
-    if (geteuid() == 0) {
-        for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-            const char *d = apr_pstrcat(p, dir, subdirs[i], NULL);
-
-            if (chown(d, ap_unixd_config.user_id, ap_unixd_config.group_id)
-                != 0 && i < 4) {
-                rv = APR_FROM_OS_ERROR(errno);
-                ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                             "PH00008: cannot give PhoneHomeStateDir %s to "
-                             "the User", d);
-                return rv;
-            }
-        }
-    }
-    if (statfs(dir, &sfs) == 0 && sfs.f_type == 0x01021994) {
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "PH00009: PhoneHomeStateDir %s is on tmpfs: the outbox "
-                     "and the snapshot will not survive a reboot", dir);
-    }
-    return APR_SUCCESS;
-}
-
 /* The SMTP password, read while we are still root; the file may then be
  * readable by root alone. */
 static apr_status_t ph_read_password(server_rec *s, apr_pool_t *p,
                                      ph_server_conf_t *c)
 {
+    const char *why;
     char *buf;
     apr_size_t len;
     apr_status_t rv;
 
     if (c->smtp_password_file == NULL) {
         return APR_SUCCESS;
+    }
+    if ((why = ph_secret_file_check(p, c->smtp_password_file)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00129: PhoneHomeSMTPAuth: the password file %s %s",
+                     c->smtp_password_file, why);
+        return APR_EACCES;
     }
     rv = ph_spool_read(p, c->smtp_password_file, &buf, &len, 4096);
     if (rv != APR_SUCCESS) {
@@ -751,22 +771,65 @@ static apr_status_t ph_read_password(server_rec *s, apr_pool_t *p,
         return rv;
     }
     buf[strcspn(buf, "\r\n")] = '\0';
-    c->smtp_password = buf;
+    c->smtp_password = ph_secret_keep(p, buf, strlen(buf));
+    ph_secret_wipe(buf, len);
     return APR_SUCCESS;
 }
 
-/* Bring every slot in line with this generation's configuration. */
-static void ph_apply_conf(ph_server_conf_t *c, apr_time_t started)
+/* Keyed devices' seq floors at a start (see ph_device_seq_start): after
+ * anything but a clean stop (@a lost) no beat signed before it passes. */
+static void ph_seq_floors(server_rec *s, ph_server_conf_t *c, int lost)
+{
+    apr_uint64_t now_ms = (apr_uint64_t)apr_time_as_msec(apr_time_now());
+    unsigned int raised = 0;
+    int i;
+
+    for (i = 0; i < c->devices->nelts; i++) {
+        ph_devconf_t *dc = &APR_ARRAY_IDX(c->devices, i, ph_devconf_t);
+        long id;
+
+        if (dc->key == NULL
+            || (id = ph_table_find(&ph_shared.table, dc->name)) < 0) {
+            continue;
+        }
+        raised += (unsigned int)ph_device_seq_start(
+            ph_slot(NULL, (apr_uint32_t)id),
+            ph_sig_key_id(dc->key, dc->keylen), now_ms, lost);
+    }
+    if (raised) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "PH00121: seq floor of %u keyed device(s) set to %"
+                     APR_UINT64_T_FMT " (this start, in ms)%s: signed beats "
+                     "sent before it are refused with 409", raised, now_ms,
+                     lost ? ", the last stop was not clean" : "");
+    }
+}
+
+/* Bring every slot in line with this generation's configuration.  A
+ * declared device always has a slot: if the table (filled by undeclared
+ * names) has none left, httpd does not start. */
+static apr_status_t ph_apply_conf(server_rec *s, ph_server_conf_t *c,
+                                  apr_time_t started)
 {
     ph_table_t *t = &ph_shared.table;
     apr_uint32_t id;
+    apr_status_t rv;
     int i;
 
     for (i = 0; i < c->devices->nelts; i++) {
         ph_devconf_t *dc = &APR_ARRAY_IDX(c->devices, i, ph_devconf_t);
 
-        if (ph_table_add(t, dc->name, &id) == APR_SUCCESS) {
+        rv = ph_table_add(t, dc->name, &id);
+        if (rv == APR_SUCCESS) {
             ph_slot(NULL, id)->since = started;
+        }
+        else if (rv != APR_EEXIST) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "PH00122: PhoneHomeDevice %s: no slot left in the "
+                         "device table (PhoneHomeMaxDevices %u, all taken, "
+                         "undeclared devices included): raise "
+                         "PhoneHomeMaxDevices", dc->name, c->max_devices);
+            return rv;
         }
     }
     for (id = 0; id < t->hdr->used; id++) {
@@ -783,6 +846,7 @@ static void ph_apply_conf(ph_server_conf_t *c, apr_time_t started)
         }
         d->max_age = (dc && dc->max_age) ? dc->max_age : c->max_age;
     }
+    return APR_SUCCESS;
 }
 
 static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -792,7 +856,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                                &phonehome_module);
     ph_retained_t *retained;
     void *index = NULL;
-    int cold_start = 0;
+    int cold_start = 0, clean_stop = 0;
     apr_status_t rv;
 
     (void)plog;
@@ -807,6 +871,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         retained->started = apr_time_now();
         retained->started_mono = ph_mono_now();
         cold_start = 1;
+        clean_stop = ph_clean_stop_take(s, ptemp);
     }
     if (!c->startup_grace_set) {
         c->startup_grace = c->max_age;
@@ -836,7 +901,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ph_make_state_dir(s, ptemp, c->state_dir) != APR_SUCCESS
+    if (ph_state_dir_prepare(s, ptemp, c->state_dir) != APR_SUCCESS
         || ph_read_password(s, pconf, c) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -857,6 +922,16 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     ph_shared.table.slot = ph_slot;
     ph_shared.table.baton = NULL;
     ph_shared.table.hash = NULL;
+    /* A new hash key every generation: nobody outside can aim names at
+     * one bucket (the index is rebuilt under it). */
+    ph_table_attach(&ph_shared.table, index);
+    if (apr_generate_random_bytes(ph_shared.table.hdr->hash_key,
+                                  sizeof(ph_shared.table.hdr->hash_key))
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "PH00126: no random bytes for the device index key");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     /* A new segment each generation, restored from the persisted copy:
      * the index is derived, so it is built here, before any child runs. */
     ph_table_rebuild(&ph_shared.table, index, c->max_devices);
@@ -868,7 +943,10 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                                     * (apr_size_t)(c->channels->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
     ph_shared.table.hdr->started_mono = retained->started_mono;
-    ph_apply_conf(c, retained->started);
+    if (ph_apply_conf(s, c, retained->started) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    ph_seq_floors(s, c, cold_start && !clean_stop);
 
     rv = ap_global_mutex_create(&ph_shared.mutex, NULL, PH_MUTEX_TYPE, NULL,
                                 s, pconf, 0);
@@ -882,6 +960,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "PH00014: cannot register with mod_watchdog");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    ph_clean_stop_arm(s, pconf);
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  "PH00005: device table ready: %u of %u slots used, "
                  "%u bytes a device", ph_shared.table.hdr->used,
@@ -1019,6 +1098,39 @@ static const char *ph_path_device(request_rec *r)
     return ph_beat_path_device(r->uri + n, r->pool);
 }
 
+/* PhoneHomeRegisterLimit for the client address of @a r (IPv6 per
+ * prefix).  The table of addresses is bounded and never lets one address
+ * take over another's bucket: when no entry is free, new names are
+ * refused (fails closed), with a line in the log at most once a minute.
+ * Called with the lock held. */
+static int ph_register_limit(request_rec *r, const ph_server_conf_t *c,
+                             apr_time_t now, apr_interval_time_t *wait)
+{
+    apr_time_t *logged = &ph_shared.table.hdr->register_full_logged;
+    char key[PH_IP_MAX + 1];
+    ph_bucket_state_t *b;
+
+    *wait = 0;
+    if (c->register_rate.n == 0) {
+        return OK;
+    }
+    ph_rate_ip_key(key, r->useragent_ip, c->register_v6_prefix);
+    b = ph_rate_ip_bucket(ph_shared.rate_ips, ph_shared.table.hdr->hash_key,
+                          key, &c->register_rate, now);
+    if (b == NULL) {
+        if (*logged == 0 || now - *logged >= apr_time_from_sec(60)) {
+            *logged = now;
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "PH00128: PhoneHomeRegisterLimit: all %d address "
+                          "entries near %s are busy: new device names are "
+                          "refused until they fall idle", PH_RATE_IPS, key);
+        }
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    *wait = ph_rate_take(b, &c->register_rate, now);
+    return OK;
+}
+
 static int ph_beat_handler(request_rec *r)
 {
     ph_server_conf_t *c = ph_shared.conf;
@@ -1091,9 +1203,11 @@ static int ph_beat_handler(request_rec *r)
             return ph_refuse(r, HTTP_NOT_FOUND, "unknown device: declare it "
                              "with PhoneHomeDevice");
         }
-        wait = ph_rate_take(ph_rate_ip_bucket(ph_shared.rate_ips,
-                                              r->useragent_ip),
-                            &c->register_rate, mono);
+        if ((rc = ph_register_limit(r, c, now, &wait)) != OK) {
+            ph_unlock();
+            return ph_refuse(r, rc, "too many addresses are registering new "
+                             "devices at once: try again later");
+        }
         if (wait) {
             ph_unlock();
             return ph_too_many(r, wait, apr_psprintf(r->pool, "too many new "
@@ -1102,6 +1216,15 @@ static int ph_beat_handler(request_rec *r)
                                apr_time_sec(c->register_rate.period)));
         }
         rv = ph_table_add(&ph_shared.table, name, &id);
+        if (rv == APR_EAGAIN) {
+            ph_unlock();
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "PH00127: refused new device '%s': its place in "
+                          "the device index is crowded (more than %u "
+                          "probes)", name, PH_TABLE_PROBE_MAX);
+            return ph_refuse(r, HTTP_SERVICE_UNAVAILABLE,
+                             "device index is crowded: name refused");
+        }
         if (rv == APR_ENOSPC) {
             apr_uint64_t refused = ++ph_shared.table.hdr->refused_full;
 

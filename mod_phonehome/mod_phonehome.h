@@ -68,8 +68,10 @@ typedef struct ph_server_conf_t {
     apr_uint32_t        digest_window;
     apr_uint32_t        retry_period;       /* seconds before a mail is dead */
     int                 notify_first_beat;
+    apr_int64_t         arm_after;          /* PhoneHomeArmAfter; -1: 2 MaxAge */
     ph_rate_t           beat_rate;          /* PhoneHomeRateLimit */
     ph_rate_t           register_rate;      /* PhoneHomeRegisterLimit */
+    unsigned int        register_v6_prefix; /* ... ipv6-prefix= */
     apr_array_header_t *channels;           /* ph_notify_chan_t */
 } ph_server_conf_t;
 

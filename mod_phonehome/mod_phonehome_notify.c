@@ -276,7 +276,8 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
     ph_busy[ci] = x;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                  "PH00059: sending notification %s to channel %s: %s %s",
-                 fname, chan->name, x->req.method, x->req.log_url);
+                 fname, chan->name, x->req.method,
+                 ph_notify_url_redacted(x->pool, x->req.log_url));
     return 1;
 }
 

@@ -196,6 +196,67 @@ static void ph_log_transition(server_rec *s, apr_pool_t *p,
     ph_events_log(s, p, ph_event_json(p, e, display));
 }
 
+/* Alert events of undeclared devices from index @a from on, beyond the
+ * hour's cap, are dropped (and counted for the summary); each chunk's
+ * batch counts as one event.  PhoneHomeArmAfter 0 is the first wave's
+ * behaviour: no cap.  Called with the lock held. */
+static void ph_cap_undeclared(apr_array_header_t *events,
+                              apr_array_header_t *ids, int from,
+                              const ph_server_conf_t *c, apr_time_t now)
+{
+    ph_arm_budget_t *b = &ph_shared.table.hdr->arm_budget;
+    int i, j, any = 0;
+
+    if (c->arm_after == 0) {
+        return;
+    }
+    for (i = from; i < events->nelts && !any; i++) {
+        any = !ph_arm_always(ph_slot(NULL, APR_ARRAY_IDX(ids, i,
+                                                         apr_uint32_t)));
+    }
+    if (!any || ph_arm_budget_take(b, now, PH_ARM_UNDECLARED_PER_HOUR)) {
+        return;
+    }
+    for (i = j = from; i < events->nelts; i++) {
+        apr_uint32_t id = APR_ARRAY_IDX(ids, i, apr_uint32_t);
+
+        if (ph_arm_always(ph_slot(NULL, id))) {
+            APR_ARRAY_IDX(events, j, ph_event_t)
+                = APR_ARRAY_IDX(events, i, ph_event_t);
+            APR_ARRAY_IDX(ids, j, apr_uint32_t) = id;
+            j++;
+        }
+    }
+    b->folded += (apr_uint32_t)(events->nelts - j) - 1;  /* take counted one */
+    events->nelts = ids->nelts = j;
+}
+
+/* The hour's summary of folded alert events, in the error log and
+ * events.log. */
+static void ph_arm_summary(server_rec *s, apr_pool_t *p, apr_time_t mono,
+                           apr_time_t now)
+{
+    apr_uint32_t folded = 0;
+
+    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+        return;
+    }
+    /* The hour is monotonic, like the cap's (ph_cap_undeclared). */
+    folded = ph_arm_budget_summary(&ph_shared.table.hdr->arm_budget, mono);
+    apr_global_mutex_unlock(ph_shared.mutex);
+    if (folded == 0) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 "PH00125: %u alert events of undeclared devices were not "
+                 "sent in the last hour (more than %d); declare the devices "
+                 "you want to hear from with PhoneHomeDevice", folded,
+                 PH_ARM_UNDECLARED_PER_HOUR);
+    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_TIME_T_FMT
+                                     ",\"event\":\"folded\",\"count\":%u}",
+                                     apr_time_sec(now), folded));
+}
+
 /* One tick: step every device; queue what changed. */
 static void ph_detect(server_rec *s, apr_pool_t *p)
 {
@@ -211,6 +272,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
 
     ctx.grace = apr_time_from_sec(c->startup_grace);
     ctx.notify_first = c->notify_first_beat;
+    ctx.arm_after = c->arm_after;
     if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
         return;
     }
@@ -271,6 +333,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         if (events->nelts > i) {
             t->hdr->urgent_changes++;
         }
+        ph_cap_undeclared(events, ids, i, c, ctx.now);
         ph_note_hold(held);
         apr_global_mutex_unlock(ph_shared.mutex);
     }
@@ -283,6 +346,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         apr_global_mutex_unlock(ph_shared.mutex);
     }
 
+    ph_arm_summary(s, p, begin_mono, begin);
     if (events->nelts == 0) {
         return;
     }

@@ -95,3 +95,20 @@ void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
         d->since = now;
     }
 }
+
+int ph_device_seq_start(ph_device_t *d, apr_uint64_t key_id,
+                        apr_uint64_t now_ms, int lost)
+{
+    if (d->key_id != key_id) {
+        /* Nothing signed with this key was accepted before: start here,
+         * lower than before if need be (the server-side reset). */
+        d->key_id = key_id;
+        d->seq = now_ms;
+        return 1;
+    }
+    if (lost && d->seq < now_ms) {
+        d->seq = now_ms;
+        return 1;
+    }
+    return 0;
+}

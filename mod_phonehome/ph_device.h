@@ -20,7 +20,7 @@
 #include <apr.h>
 #include <apr_time.h>
 
-#define PH_DEVICE_VERSION   4
+#define PH_DEVICE_VERSION   5
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -41,6 +41,7 @@ typedef enum {
 #define PH_DEV_HAS_UPTIME   0x04
 #define PH_DEV_HAS_SEQ      0x08
 #define PH_DEV_REBOOTED     0x10    /* came back up with a new boot id */
+#define PH_DEV_ARMED        0x20    /* may alert (see ph_arm.h) */
 
 /* A token bucket's state (see ph_rate.h), kept where its owner lives. */
 typedef struct ph_bucket_state_t {
@@ -68,7 +69,10 @@ typedef struct ph_device_t {
     apr_int64_t  client_time;       /* the client's clock, epoch seconds */
     apr_int64_t  skew;              /* client_time - server time, seconds */
     apr_int64_t  uptime;            /* the client's uptime, seconds */
-    apr_uint64_t seq;               /* the client's own counter */
+    apr_uint64_t seq;               /* the client's own counter; for a
+                                     * keyed device, the floor to pass */
+    apr_uint64_t key_id;            /* ph_sig_key_id() of the key the seq
+                                     * belongs to; 0: none */
     apr_uint64_t beats;             /* beats accepted from this device */
     ph_bucket_state_t rate;         /* PhoneHomeRateLimit */
     apr_uint32_t max_age;           /* seconds; refreshed from config */
@@ -103,5 +107,19 @@ void ph_device_record_beat(ph_device_t *d, const struct ph_beat_t *b,
                            apr_time_t now, apr_time_t mono,
                            const char *remote_ip,
                            const char *user_agent);
+
+/**
+ * Where a keyed device's seq floor stands at a start: a signed beat is
+ * accepted once, so a seq that may have been lost must not go back.
+ * A new key (or a new slot, or a record of another layout, all of which
+ * have no key id yet) starts at @a now_ms; so does a start after anything
+ * but a clean stop (@a lost), when the floor is lower.  Honest clients
+ * send a seq of at least their clock in milliseconds, so they pass at once.
+ * @param key_id  this configuration's key id (ph_sig_key_id), never 0
+ * @param now_ms  the start's wall clock, epoch milliseconds
+ * @return 1 if the floor was raised or reset
+ */
+int ph_device_seq_start(ph_device_t *d, apr_uint64_t key_id,
+                        apr_uint64_t now_ms, int lost);
 
 #endif /* PH_DEVICE_H */

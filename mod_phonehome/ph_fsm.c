@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "ph_arm.h"
 #include "ph_fsm.h"
 
 apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c)
@@ -42,7 +43,14 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
 {
     apr_time_t deadline = ph_fsm_deadline(d, c);
     ph_event_e ev = PH_EV_NONE;
+    int armed;
 
+    *former = d->reported;
+    if (!(deadline && c->now > deadline) && d->state == d->reported) {
+        return PH_EV_NONE;
+    }
+    /* Before the state changes: how long it was heard counts. */
+    armed = ph_arm_update(d, ph_arm_after(d, c->arm_after));
     if (deadline && c->now > deadline) {
         d->state = PH_STATE_DOWN;
         d->since = c->wall;
@@ -59,7 +67,7 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
            : c->notify_first ? PH_EV_FIRST : PH_EV_NONE;
     }
     d->reported = d->state;
-    return ev;
+    return armed ? ev : PH_EV_NONE;
 }
 
 apr_time_t ph_fsm_wall_of(const ph_fsm_ctx_t *c, apr_time_t mono)

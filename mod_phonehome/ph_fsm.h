@@ -50,6 +50,7 @@ typedef struct ph_fsm_ctx_t {
                                      * restart; monotonic */
     apr_interval_time_t grace;      /* PhoneHomeStartupGrace */
     int                 notify_first;
+    apr_int64_t         arm_after;  /* PhoneHomeArmAfter s; < 0: 2 MaxAge */
 } ph_fsm_ctx_t;
 
 /**
@@ -69,7 +70,8 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c);
 
 /**
  * One step for one device: go down when the deadline has passed, then
- * report a change not yet reported.
+ * report a change not yet reported.  A device that is not armed
+ * (ph_arm.h) reports nothing: the change is only recorded.
  * @param former  set to the state reported before, for the mail
  * @return the event to report, PH_EV_NONE if none
  */

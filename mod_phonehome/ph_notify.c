@@ -703,3 +703,15 @@ const char *ph_notify_redact(apr_pool_t *p, const ph_notify_chan_t *c,
     }
     return ph_text_oneline(p, text);
 }
+
+const char *ph_notify_url_redacted(apr_pool_t *p, const char *url)
+{
+    const char *host = strstr(url, "://");
+    apr_size_t end;
+
+    host = host ? host + 3 : url;
+    end = (apr_size_t)(host - url) + strcspn(host, "/?#");
+    return url[end] ? apr_pstrcat(p, apr_pstrmemdup(p, url, end), "/...",
+                                  NULL)
+                    : url;
+}

@@ -136,4 +136,8 @@ apr_interval_time_t ph_notify_retry_after(const char *value, apr_time_t now);
 const char *ph_notify_redact(apr_pool_t *p, const ph_notify_chan_t *c,
                              const char *text);
 
+/** @a url with everything after the host (an ntfy topic, a token in the
+ *  path or the query) replaced by "...": what a log line may show. */
+const char *ph_notify_url_redacted(apr_pool_t *p, const char *url);
+
 #endif /* PH_NOTIFY_H */

@@ -37,14 +37,32 @@ apr_interval_time_t ph_rate_take(ph_bucket_state_t *b, const ph_rate_t *r,
                                  apr_time_t now);
 
 #define PH_RATE_IPS         4096        /* client addresses tracked */
+#define PH_RATE_IP_PROBES   16          /* entries tried from an address's home */
+#define PH_RATE_V6_PREFIX   64          /* IPv6 addresses count per /64 */
 
 typedef struct ph_rate_ip_t {
-    char              ip[PH_IP_MAX + 1];
+    char              ip[PH_IP_MAX + 1];    /* the key; "" is a free entry */
     ph_bucket_state_t bucket;
 } ph_rate_ip_t;
 
-/** The bucket for @a ip in a direct-mapped table of PH_RATE_IPS entries;
- *  an entry taken by another address starts over for this one. */
-ph_bucket_state_t *ph_rate_ip_bucket(ph_rate_ip_t *table, const char *ip);
+/**
+ * The key a client address counts under: an IPv4 address as it is, an
+ * IPv6 address as its first @a v6_prefix bits (the rest zero), so that
+ * one site's /64 is one client.  Writes at most PH_IP_MAX + 1 bytes.
+ */
+void ph_rate_ip_key(char *buf, const char *ip, unsigned int v6_prefix);
+
+/**
+ * The bucket for @a key in a table of PH_RATE_IPS entries, hashed under
+ * @a hash_key: its own entry, else a free entry or one idle for a whole
+ * period (a full bucket: nothing is forgiven by reusing it) among the
+ * PH_RATE_IP_PROBES from its home.  An entry in use is never taken over.
+ * @return the bucket, or NULL when every candidate is in use: the caller
+ *         refuses the new name (fails closed)
+ */
+ph_bucket_state_t *ph_rate_ip_bucket(ph_rate_ip_t *table,
+                                     const unsigned char *hash_key,
+                                     const char *key, const ph_rate_t *r,
+                                     apr_time_t now);
 
 #endif /* PH_RATE_H */

@@ -91,8 +91,9 @@ const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
         e--;
     }
     if (e - b < PH_KEY_MIN || e - b > PH_KEY_MAX) {
-        return "the key must be 16 to 1024 characters on the first line "
-               "(make one with: openssl rand -hex 32)";
+        return "the key must be 32 to 1024 characters (128 bits as hex, "
+               "at least) on the first line (make one with: openssl rand "
+               "-hex 32)";
     }
     for (len = b; len < e; len++) {
         if (text[len] <= ' ' || text[len] >= 0x7F) {
@@ -103,4 +104,21 @@ const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
     *key = apr_pstrmemdup(p, text + b, e - b);
     *keylen = e - b;
     return NULL;
+}
+
+apr_uint64_t ph_sig_key_id(const char *key, apr_size_t keylen)
+{
+    static const char label[] = "phonehome key id";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    apr_uint64_t id = 0;
+    int i;
+
+    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)label,
+             sizeof(label) - 1, mac, &maclen) != NULL) {
+        for (i = 0; i < 8; i++) {
+            id = (id << 8) | mac[i];
+        }
+    }
+    return id ? id : 1;
 }

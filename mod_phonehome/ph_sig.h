@@ -28,7 +28,10 @@
 #include "ph_beat.h"
 
 #define PH_SIG_HEX_LEN      64
-#define PH_KEY_MIN          16
+/* 128 bits as hex at least.  (The client shares this limit through
+ * mod_phonehome/ph_wire.h once that lands; until then it is defined here,
+ * where the server checks keys.) */
+#define PH_KEY_MIN          32
 #define PH_KEY_MAX          1024
 
 /** The message a beat's signature covers. */
@@ -51,5 +54,9 @@ int ph_sig_verify(apr_pool_t *p, const char *key, apr_size_t keylen,
  */
 const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
                              const char **key, apr_size_t *keylen);
+
+/** A key's id: 64 bits of HMAC-SHA256 under it of a fixed label; never 0.
+ *  Tells a changed key without keeping the key in the device table. */
+apr_uint64_t ph_sig_key_id(const char *key, apr_size_t keylen);
 
 #endif /* PH_SIG_H */

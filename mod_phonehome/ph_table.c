@@ -22,6 +22,13 @@ apr_uint32_t ph_table_hash(const char *name)
     return h;
 }
 
+apr_uint32_t ph_table_keyed_hash(const unsigned char *key, const char *name)
+{
+    apr_uint64_t h = ph_siphash(key, name, strlen(name));
+
+    return (apr_uint32_t)(h ^ (h >> 32));
+}
+
 apr_uint32_t ph_table_nbuckets(apr_uint32_t nslots)
 {
     apr_uint32_t n = 8;
@@ -47,39 +54,59 @@ void ph_table_attach(ph_table_t *t, void *index_mem)
 
 static apr_uint32_t ph_hash_of(const ph_table_t *t, const char *name)
 {
-    return t->hash ? t->hash(name) : ph_table_hash(name);
+    return t->hash ? t->hash(name)
+                   : ph_table_keyed_hash(t->hdr->hash_key, name);
 }
 
-/* The bucket that holds @a name, or the empty one where it would go. */
+/* The bucket that holds @a name, or the empty one where it would go, and
+ * how many buckets that took.  No name sits further than max_probe from
+ * its home, so a lookup stops there: NULL, not there and no room near. */
 static ph_bucket_t *ph_table_probe(const ph_table_t *t, const char *name,
-                                   apr_uint32_t h)
+                                   apr_uint32_t h, apr_uint32_t limit,
+                                   apr_uint32_t *probes)
 {
     apr_uint32_t mask = t->hdr->nbuckets - 1;
-    apr_uint32_t i = h & mask;
+    apr_uint32_t i = h & mask, n;
 
-    for (;;) {
+    for (n = 1; n <= limit; n++) {
         ph_bucket_t *b = &t->buckets[i];
 
         if (b->slot1 == 0) {
-            return b;
+            break;
         }
         if (b->hash == h
             && strcmp(t->slot(t->baton, b->slot1 - 1)->name, name) == 0) {
-            return b;
+            break;
         }
         i = (i + 1) & mask;     /* never loops forever: half stays empty */
+    }
+    *probes = n;
+    return n <= limit ? &t->buckets[i] : NULL;
+}
+
+static apr_uint32_t ph_find_limit(const ph_table_t *t)
+{
+    return t->hdr->max_probe > PH_TABLE_PROBE_MAX ? t->hdr->max_probe
+                                                  : PH_TABLE_PROBE_MAX;
+}
+
+static void ph_note_probe(ph_table_t *t, apr_uint32_t probes)
+{
+    if (probes > t->hdr->max_probe) {
+        t->hdr->max_probe = probes;
     }
 }
 
 void ph_table_rebuild(ph_table_t *t, void *index_mem, apr_uint32_t nslots)
 {
-    apr_uint32_t id;
+    apr_uint32_t id, probes;
 
     ph_table_attach(t, index_mem);
     t->hdr->magic = PH_TABLE_MAGIC;
     t->hdr->nslots = nslots;
     t->hdr->used = 0;
     t->hdr->nbuckets = ph_table_nbuckets(nslots);
+    t->hdr->max_probe = 0;
     memset(t->buckets, 0, (apr_size_t)t->hdr->nbuckets * sizeof(ph_bucket_t));
 
     for (id = 0; id < nslots; id++) {
@@ -92,7 +119,8 @@ void ph_table_rebuild(ph_table_t *t, void *index_mem, apr_uint32_t nslots)
         }
         d->name[PH_NAME_MAX] = '\0';
         h = ph_hash_of(t, d->name);
-        b = ph_table_probe(t, d->name, h);
+        /* What is there already gets its bucket however far it is. */
+        b = ph_table_probe(t, d->name, h, t->hdr->nbuckets, &probes);
         if (d->version != PH_DEVICE_VERSION || b->slot1 != 0) {
             /* Another layout, or a duplicate name: neither can be trusted. */
             memset(d, 0, sizeof(*d));
@@ -101,23 +129,34 @@ void ph_table_rebuild(ph_table_t *t, void *index_mem, apr_uint32_t nslots)
         b->hash = h;
         b->slot1 = id + 1;
         t->hdr->used = id + 1;
+        ph_note_probe(t, probes);
     }
 }
 
 long ph_table_find(const ph_table_t *t, const char *name)
 {
-    const ph_bucket_t *b = ph_table_probe(t, name, ph_hash_of(t, name));
+    apr_uint32_t probes;
+    const ph_bucket_t *b = ph_table_probe(t, name, ph_hash_of(t, name),
+                                          ph_find_limit(t), &probes);
 
-    return b->slot1 ? (long)b->slot1 - 1 : -1;
+    return b && b->slot1 ? (long)b->slot1 - 1 : -1;
+}
+
+apr_uint32_t ph_table_probes(const ph_table_t *t, const char *name)
+{
+    apr_uint32_t probes;
+
+    ph_table_probe(t, name, ph_hash_of(t, name), ph_find_limit(t), &probes);
+    return probes;
 }
 
 apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id)
 {
-    apr_uint32_t h = ph_hash_of(t, name);
-    ph_bucket_t *b = ph_table_probe(t, name, h);
+    apr_uint32_t h = ph_hash_of(t, name), probes;
+    ph_bucket_t *b = ph_table_probe(t, name, h, ph_find_limit(t), &probes);
     ph_device_t *d;
 
-    if (b->slot1) {
+    if (b && b->slot1) {
         *id = b->slot1 - 1;
         return APR_EEXIST;
     }
@@ -125,6 +164,10 @@ apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id)
      * not reused, which keeps a slot number stable for its device. */
     if (t->hdr->used >= t->hdr->nslots) {
         return APR_ENOSPC;
+    }
+    if (b == NULL || probes > PH_TABLE_PROBE_MAX) {
+        t->hdr->refused_probe++;
+        return APR_EAGAIN;
     }
     *id = t->hdr->used++;
     d = t->slot(t->baton, *id);
@@ -134,5 +177,6 @@ apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id)
     d->state = PH_STATE_UNKNOWN;
     b->hash = h;
     b->slot1 = *id + 1;
+    ph_note_probe(t, probes);
     return APR_SUCCESS;
 }

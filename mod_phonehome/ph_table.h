@@ -24,10 +24,15 @@
 #include <apr.h>
 #include <apr_errno.h>
 
+#include "ph_arm.h"
 #include "ph_device.h"
+#include "ph_siphash.h"
 
 #define PH_TABLE_MAGIC      0x50484958u     /* "PHIX" */
 #define PH_MAX_DEVICES_LIMIT 1000000u
+/* A new name whose probe would be longer is refused (fails closed): with
+ * a keyed hash and half the buckets empty, no honest name comes near. */
+#define PH_TABLE_PROBE_MAX  64u
 
 typedef struct ph_table_hdr_t {
     apr_uint32_t magic;
@@ -52,6 +57,14 @@ typedef struct ph_table_hdr_t {
      * must survive a power cut (new device, state change). */
     apr_uint32_t changes;
     apr_uint32_t urgent_changes;
+    /* The index's hash key, random at every start (ph_table_rebuild's
+     * caller sets it), and the longest probe any name needs. */
+    unsigned char hash_key[PH_SIPHASH_KEY_LEN];
+    apr_uint32_t max_probe;
+    apr_uint32_t refused_probe;     /* new names refused: probe too long */
+    apr_time_t   register_full_logged;  /* PH00128, at most once a minute */
+    /* Alert events of undeclared devices this hour (ph_arm.h). */
+    ph_arm_budget_t arm_budget;
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {
@@ -66,7 +79,8 @@ typedef struct ph_table_t {
     ph_bucket_t    *buckets;
     ph_device_t  *(*slot)(void *baton, apr_uint32_t id);
     void           *baton;
-    ph_hash_fn     *hash;           /* NULL: FNV-1a; tests force collisions */
+    ph_hash_fn     *hash;           /* NULL: SipHash under hdr->hash_key;
+                                     * tests force collisions */
 } ph_table_t;
 
 /** Buckets for @a nslots slots. */
@@ -90,12 +104,19 @@ long ph_table_find(const ph_table_t *t, const char *name);
 
 /**
  * Give @a name a slot: a fresh record in state unknown.
- * @return APR_SUCCESS, APR_EEXIST (already there; *id is its slot) or
- *         APR_ENOSPC (every slot is taken; nothing changed)
+ * @return APR_SUCCESS, APR_EEXIST (already there; *id is its slot),
+ *         APR_ENOSPC (every slot is taken; nothing changed) or APR_EAGAIN
+ *         (its probe would pass PH_TABLE_PROBE_MAX; nothing changed)
  */
 apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id);
 
-/** The default name hash, FNV-1a 32. */
+/** FNV-1a 32 (the index's hash before it was keyed; tests use it). */
 apr_uint32_t ph_table_hash(const char *name);
+
+/** The keyed hash of @a name under @a key (SipHash-2-4, 32 bits). */
+apr_uint32_t ph_table_keyed_hash(const unsigned char *key, const char *name);
+
+/** Buckets a lookup of @a name examines (for tests: the cost is flat). */
+apr_uint32_t ph_table_probes(const ph_table_t *t, const char *name);
 
 #endif /* PH_TABLE_H */

@@ -17,6 +17,9 @@ PhoneHomeSMTPServer 127.0.0.1:$smtp_port
 PhoneHomeMaxAge 2
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
+# Undeclared test devices alert at their first beat, as in the first wave
+# (arming has its own test in t/security.t).
+PhoneHomeArmAfter 0
 EOC
 }
 
@@ -289,6 +292,7 @@ EOC
     open my $fh, '>', $pw or die;
     print $fh "s3cret\n";
     close $fh;
+    chmod 0600, $pw;                    # a secret: others may not read it
     $h = server('auth', $smtp->port, "PhoneHomeSMTPAuth alert $pw\nPhoneHomeNotifyFirstBeat On\n");
     beat('/raspberrypiPhoneHome/auth-pi', base => $h->base);
     my ($m) = $smtp->wait_mails(1, 30);

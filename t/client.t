@@ -32,6 +32,7 @@ sub spit {
     open my $fh, '>', $f or die "$f: $!";
     print $fh $text;
     close $fh;
+    chmod 0600, $f;                     # key files are secrets
 }
 
 # Start a program with its output in a file; returns the pid.

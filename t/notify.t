@@ -27,6 +27,9 @@ sub server {
 PhoneHomeMaxAge 2
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
+# Undeclared test devices alert at their first beat, as in the first wave
+# (arming has its own test in t/security.t).
+PhoneHomeArmAfter 0
 EOC
 }
 
@@ -69,6 +72,7 @@ sub secret_file {
     open my $fh, '>', $f or die "$f: $!";
     print $fh "$value\n";
     close $fh;
+    chmod 0600, $f;                     # a secret: others may not read it
     return $f;
 }
 

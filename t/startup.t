@@ -23,6 +23,7 @@ my $keyfile = PhTest::t_dir() . '/private/startup.key';
     open my $fh, '>', $keyfile or die "$keyfile: $!";
     print $fh 'ab' x 32, "\n";
     close $fh;
+    chmod 0600, $keyfile;               # a secret: others may not read it
 }
 my ($status, $out) = config_test('startup-good', $load . <<"EOC");
 PhoneHomeMailFrom  pialert\@example.com

@@ -3460,13 +3460,16 @@ START_TEST(sig_key_parse)
     ck_assert_ptr_nonnull(why);
     ck_assert_ptr_null(strstr(why, "tooshort"));
     ck_assert_ptr_nonnull(ph_sig_key_parse(pool, "", 0, &key, &len));
-    ck_assert_ptr_nonnull(ph_sig_key_parse(pool, "0123456789 abcdefgh", 19,
-                                           &key, &len));
-    ck_assert_ptr_nonnull(ph_sig_key_parse(pool, "0123456789abcdef\x01",
-                                           17, &key, &len));
-    ck_assert_ptr_null(ph_sig_key_parse(pool, "0123456789abcdef\r\n", 18,
-                                        &key, &len));
-    ck_assert_uint_eq(len, 16);
+    ck_assert_ptr_nonnull(ph_sig_key_parse(pool,
+        "0123456789abcdef 0123456789abcdef", 33, &key, &len));
+    ck_assert_ptr_nonnull(ph_sig_key_parse(pool,
+        "0123456789abcdef0123456789abcdef\x01", 33, &key, &len));
+    ck_assert_ptr_null(ph_sig_key_parse(pool,
+        "0123456789abcdef0123456789abcdef\r\n", 34, &key, &len));
+    ck_assert_uint_eq(len, 32);
+    /* 31 characters: under 128 bits as hex. */
+    ck_assert_ptr_nonnull(ph_sig_key_parse(pool,
+        "0123456789abcdef0123456789abcde\n", 32, &key, &len));
 }
 END_TEST
 
@@ -4005,23 +4008,21 @@ END_TEST
 
 START_TEST(rate_ip_table)
 {
+    static const unsigned char key[16] = { 1 };
     ph_rate_ip_t *table = apr_pcalloc(pool, sizeof(ph_rate_ip_t)
                                             * PH_RATE_IPS);
+    ph_rate_t r = { 20, 60 * APR_USEC_PER_SEC };
     ph_bucket_state_t *a, *b;
 
-    a = ph_rate_ip_bucket(table, "192.0.2.1");
+    a = ph_rate_ip_bucket(table, key, "192.0.2.1", &r, 1);
     a->milli = 1234;
-    ck_assert_ptr_eq(ph_rate_ip_bucket(table, "192.0.2.1"), a);
-    ck_assert_uint_eq(ph_rate_ip_bucket(table, "192.0.2.1")->milli, 1234);
-    b = ph_rate_ip_bucket(table, "2001:db8::1");
-    if (b == a) {
-        /* Same entry: the newcomer starts with a fresh bucket. */
-        ck_assert_uint_eq(b->milli, 0);
-        ck_assert_int_eq(b->stamp, 0);
-    }
-    else {
-        ck_assert_uint_eq(a->milli, 1234);
-    }
+    a->stamp = 1;
+    ck_assert_ptr_eq(ph_rate_ip_bucket(table, key, "192.0.2.1", &r, 2), a);
+    ck_assert_uint_eq(ph_rate_ip_bucket(table, key, "192.0.2.1", &r, 2)->milli,
+                      1234);
+    b = ph_rate_ip_bucket(table, key, "2001:db8::1", &r, 2);
+    ck_assert_ptr_ne(b, a);
+    ck_assert_uint_eq(a->milli, 1234);
 }
 END_TEST
 
@@ -4173,6 +4174,7 @@ static Suite *core_suite(void)
 }
 
 Suite *test_clock_suite(void);
+Suite *test_security_suite(void);
 
 int main(void)
 {
@@ -4180,6 +4182,7 @@ int main(void)
     int failed;
 
     srunner_add_suite(sr, test_clock_suite());
+    srunner_add_suite(sr, test_security_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
