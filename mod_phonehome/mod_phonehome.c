@@ -541,6 +541,9 @@ static const command_rec ph_cmds[] = {
     AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
         RSRC_CONF, "On: mail when a device is first heard from "
         "(default Off)"),
+    AP_INIT_TAKE1("PhoneHomeMetricsDevices", ph_set_metrics_devices, NULL,
+        RSRC_CONF, "Per-device series in ?metrics: All (default), NotUp "
+        "or None"),
     {NULL}
 };
 

@@ -73,6 +73,7 @@ typedef struct ph_server_conf_t {
     ph_rate_t           register_rate;      /* PhoneHomeRegisterLimit */
     unsigned int        register_v6_prefix; /* ... ipv6-prefix= */
     apr_array_header_t *channels;           /* ph_notify_chan_t */
+    int                 metrics_devices;    /* PhoneHomeMetricsDevices */
 } ph_server_conf_t;
 
 /* Subdirectories of PhoneHomeStateDir. */
@@ -155,5 +156,6 @@ int ph_channel_find(const ph_server_conf_t *conf, const char *name);
 /* mod_phonehome_status.c */
 int ph_status_handler(request_rec *r);
 void ph_status_register_hooks(apr_pool_t *p);
+const char *ph_set_metrics_devices(cmd_parms *cmd, void *d, const char *arg);
 
 #endif /* MOD_PHONEHOME_H */

@@ -6,10 +6,13 @@
  */
 
 /*
- * The status page (SetHandler phonehome-status) in HTML, ?auto, ?json and
- * ?metrics, and the PhoneHome section of mod_status's /server-status.
- * Rendering works on a copy taken under the lock, so a slow client never
- * holds the table.
+ * The status page (SetHandler phonehome-status) in ?auto, ?json and
+ * ?metrics, the board's and the page's request routing, and the PhoneHome
+ * section of mod_status's /server-status.  Nothing is built whole: a walk
+ * copies PH_WALK_CHUNK slots under the lock, renders them outside it and
+ * flushes them to the client, so a request costs the same memory at ten
+ * devices as at a million, and a slow client never holds the table.
+ * HTML, the board and the badge are in mod_phonehome_status_html.c.
  */
 
 #include "httpd.h"
@@ -24,36 +27,16 @@
 #include "apr_file_io.h"
 
 #include "mod_phonehome.h"
+#include "mod_phonehome_status.h"
 #include "ph_text.h"
 
 APLOG_USE_MODULE(phonehome);
 
-typedef struct {
-    apr_time_t    now;
-    apr_time_t    started;
-    apr_uint32_t  nslots;
-    apr_uint64_t  refused_full;
-    int           n;                /* devices copied */
-    ph_device_t  *dev;
-    int           count[4];         /* by ph_state_e */
-    apr_uint32_t  queued;
-    apr_uint32_t  dead;
-    apr_uint64_t  sent;
-    apr_time_t    last_error_time;
-    char          last_error[160];
-    apr_time_t    last_tick;
-    apr_uint32_t  tick_usec;
-    apr_uint32_t  tick_usec_max;
-    apr_uint32_t  lock_usec_max;
-    int             nchan;
-    ph_chan_stat_t *chan;           /* copies, one per PhoneHomeNotify */
-} ph_view_t;
-
+#define PH_COUNT_CHUNK      4096    /* slots counted under one hold */
 #define PH_RECENT_EVENTS    20
 #define PH_RECENT_BYTES     16384
 
-/* The last lines of events.log, newest last; torn lines are skipped. */
-static apr_array_header_t *ph_recent_events(request_rec *r)
+apr_array_header_t *ph_recent_events(request_rec *r)
 {
     apr_array_header_t *out = apr_array_make(r->pool, PH_RECENT_EVENTS,
                                              sizeof(char *));
@@ -96,18 +79,41 @@ static apr_array_header_t *ph_recent_events(request_rec *r)
     return out;
 }
 
-static apr_status_t ph_view_take(request_rec *r, ph_view_t *v)
+int ph_view_match(const ph_query_t *q, const ph_device_t *d)
+{
+    const ph_devconf_t *dc;
+
+    if (q->states && !(q->states & (1u << (d->state & 3)))) {
+        return 0;
+    }
+    if (!q->q || ph_view_contains(d->name, q->q)) {
+        return 1;
+    }
+    dc = apr_hash_get(ph_shared.conf->device_index, d->name,
+                      APR_HASH_KEY_STRING);
+    if (dc && dc->display) {
+        return ph_view_contains(dc->display, q->q);
+    }
+    return !strcmp(d->name, PH_DEFAULT_DEVICE)
+           && ph_view_contains(ph_shared.conf->monitor_name, q->q);
+}
+
+apr_status_t ph_view_take(request_rec *r, const ph_query_t *q, ph_view_t *v)
 {
     ph_table_t *t = &ph_shared.table;
-    apr_uint32_t id, used;
+    apr_uint32_t id, pos;
     apr_status_t rv;
+    int i;
 
     memset(v, 0, sizeof(*v));
     v->now = apr_time_now();
+    v->nchan = ph_shared.conf->channels->nelts;
+    v->chan = apr_palloc(r->pool, sizeof(ph_chan_stat_t)
+                                  * (apr_size_t)(v->nchan + 1));
     if ((rv = ph_lock(r)) != APR_SUCCESS) {
         return rv;
     }
-    used = t->hdr->used;
+    v->used = t->hdr->used;
     v->started = t->hdr->started;
     v->nslots = t->hdr->nslots;
     v->refused_full = t->hdr->refused_full;
@@ -116,48 +122,131 @@ static apr_status_t ph_view_take(request_rec *r, ph_view_t *v)
     v->sent = t->hdr->mails_sent;
     v->last_error_time = t->hdr->last_error_time;
     memcpy(v->last_error, t->hdr->last_error, sizeof(v->last_error));
-    v->last_error[sizeof(v->last_error) - 1] = '\0';
     v->last_tick = t->hdr->last_tick;
     v->tick_usec = t->hdr->tick_usec;
     v->tick_usec_max = t->hdr->tick_usec_max;
     v->lock_usec_max = t->hdr->lock_usec_max;
-    v->nchan = ph_shared.conf->channels->nelts;
-    v->chan = apr_pmemdup(r->pool, ph_shared.chan_stats,
-                          sizeof(ph_chan_stat_t) * (apr_size_t)(v->nchan + 1));
-    v->dev = apr_palloc(r->pool, sizeof(ph_device_t) * (used ? used : 1));
-    for (id = 0; id < used; id++) {
-        ph_device_t *d = t->slot(t->baton, id);
+    memcpy(v->chan, ph_shared.chan_stats,
+           sizeof(ph_chan_stat_t) * (apr_size_t)v->nchan);
+    ph_unlock();
+    v->last_error[sizeof(v->last_error) - 1] = '\0';
+    for (i = 0; i < v->nchan; i++) {
+        v->chan[i].last_error[sizeof(v->chan[i].last_error) - 1] = '\0';
+    }
+    for (pos = 0; pos < v->used; pos = id) {
+        apr_uint32_t end = pos + PH_COUNT_CHUNK;
 
-        if (d->name[0]) {
-            v->dev[v->n++] = *d;
+        if ((rv = ph_lock(r)) != APR_SUCCESS) {
+            return rv;
+        }
+        if (end > t->hdr->used) {
+            end = t->hdr->used;
+        }
+        for (id = pos; id < end; id++) {
+            const ph_device_t *d = t->slot(t->baton, id);
+
+            if (d->name[0]) {
+                v->count[d->state & 3]++;
+                if (d->state == PH_STATE_DOWN
+                    && (!v->down_since || d->since < v->down_since)) {
+                    v->down_since = d->since;
+                }
+                if (q && ph_view_match(q, d)) {
+                    v->matched[d->state & 3]++;
+                }
+            }
+        }
+        ph_unlock();
+        if (end == pos) {
+            break;
         }
     }
-    ph_unlock();
-    for (id = 0; id < (apr_uint32_t)v->nchan; id++) {
-        v->chan[id].last_error[sizeof(v->chan[id].last_error) - 1] = '\0';
-    }
-    for (id = 0; id < (apr_uint32_t)v->n; id++) {
-        v->count[v->dev[id].state & 3]++;
+    for (i = 0; i < 4; i++) {
+        v->n += v->count[i];
     }
     return APR_SUCCESS;
 }
 
-static int ph_by_name(const void *a, const void *b)
+void ph_walk_init(ph_walk_t *w, request_rec *r, const ph_query_t *q,
+                  apr_int64_t limit)
 {
-    return strcmp(((const ph_device_t *)a)->name,
-                  ((const ph_device_t *)b)->name);
+    memset(w, 0, sizeof(*w));
+    w->r = r;
+    w->q = q;
+    w->limit = limit;
+    w->buf = apr_palloc(r->pool, sizeof(ph_device_t) * PH_WALK_CHUNK);
+    apr_pool_create(&w->chunk_pool, r->pool);
 }
 
-/* Down first, then unknown, then up: what needs a look comes first. */
-static int ph_by_urgency(const void *a, const void *b)
+void ph_walk(ph_walk_t *w, unsigned states, ph_walk_fn *fn, void *baton)
 {
-    static const int rank[4] = { 1, 2, 0, 3 };
-    const ph_device_t *x = a, *y = b;
+    ph_table_t *t = &ph_shared.table;
+    apr_uint32_t pos = 0;
 
-    if (rank[x->state & 3] != rank[y->state & 3]) {
-        return rank[x->state & 3] - rank[y->state & 3];
+    while (!w->failed && (w->limit < 0 || w->emitted < w->limit)) {
+        apr_uint32_t id, end;
+        int n = 0, i;
+
+        if (ph_lock(w->r) != APR_SUCCESS) {
+            w->failed = 1;
+            return;
+        }
+        end = t->hdr->used;
+        /* At most PH_WALK_CHUNK copies and PH_COUNT_CHUNK slots looked at
+         * per hold, so a pass that finds little does not hold the lock for
+         * the whole table. */
+        for (id = pos; id < end && n < PH_WALK_CHUNK
+                       && id - pos < PH_COUNT_CHUNK; id++) {
+            const ph_device_t *d = t->slot(t->baton, id);
+
+            if (d->name[0] && (states & (1u << (d->state & 3)))
+                && ph_view_match(w->q, d)) {
+                w->buf[n++] = *d;
+            }
+        }
+        ph_unlock();
+        pos = id;
+        for (i = 0; i < n; i++) {
+            if (w->skipped < w->q->offset) {
+                w->skipped++;
+                continue;
+            }
+            if (w->limit >= 0 && w->emitted >= w->limit) {
+                break;
+            }
+            fn(w, &w->buf[i], w->q->offset + w->emitted, w->chunk_pool,
+               baton);
+            w->emitted++;
+        }
+        apr_pool_clear(w->chunk_pool);
+        if (n) {
+            ap_rflush(w->r);
+        }
+        if (pos >= end) {
+            return;
+        }
     }
-    return strcmp(x->name, y->name);
+}
+
+int ph_view_device(request_rec *r, const char *name, ph_device_t *out)
+{
+    ph_table_t *t = &ph_shared.table;
+    long id;
+
+    if (ph_lock(r) != APR_SUCCESS) {
+        return 0;
+    }
+    id = ph_table_find(t, name);
+    if (id >= 0) {
+        *out = *t->slot(t->baton, (apr_uint32_t)id);
+    }
+    ph_unlock();
+    return id >= 0 && out->name[0];
+}
+
+const ph_notify_chan_t *ph_view_chan(int i)
+{
+    return &APR_ARRAY_IDX(ph_shared.conf->channels, i, ph_notify_chan_t);
 }
 
 static apr_int64_t ph_sec(apr_time_t t)
@@ -165,70 +254,63 @@ static apr_int64_t ph_sec(apr_time_t t)
     return (apr_int64_t)apr_time_sec(t);
 }
 
-static apr_int64_t ph_age(const ph_view_t *v, const ph_device_t *d)
+static const char *ph_num_or_null(apr_pool_t *p, int known, apr_int64_t n)
 {
-    return d->last_seen ? ph_sec(v->now - d->last_seen) : -1;
-}
-
-static const ph_notify_chan_t *ph_view_chan(int i)
-{
-    return &APR_ARRAY_IDX(ph_shared.conf->channels, i, ph_notify_chan_t);
+    return known ? apr_psprintf(p, "%" APR_INT64_T_FMT, n) : "null";
 }
 
 /* ------------------------------------------------------------------ */
+/* ?json                                                               */
 
-static void ph_render_json(request_rec *r, ph_view_t *v)
+static void ph_json_device(request_rec *r, apr_pool_t *p,
+                           const ph_device_t *d, apr_time_t now)
+{
+    int known_t = (d->flags & PH_DEV_HAS_CLIENT_T) != 0;
+
+    ap_rprintf(r, "{\"name\":%s,\"display\":%s,\"state\":\"%s\","
+               "\"last_seen\":%s,\"age\":%s,\"max_age\":%u,"
+               "\"since\":%" APR_INT64_T_FMT ",\"beats\":%"
+               APR_UINT64_T_FMT ",\"remote_ip\":%s,\"user_agent\":%s,"
+               "\"client_time\":%s,\"skew\":%s,\"boot_id\":%s,"
+               "\"uptime\":%s}",
+               ph_text_json(p, d->name),
+               ph_text_json(p, ph_display_name(p, ph_shared.conf, d->name)),
+               ph_state_name(d->state),
+               ph_num_or_null(p, d->last_seen != 0, ph_sec(d->last_seen)),
+               ph_num_or_null(p, d->last_seen != 0,
+                              ph_sec(now - d->last_seen)),
+               d->max_age, ph_sec(d->since), d->beats,
+               ph_text_json(p, d->remote_ip),
+               ph_text_json(p, d->user_agent),
+               ph_num_or_null(p, known_t, d->client_time),
+               ph_num_or_null(p, known_t, d->skew),
+               d->boot_id[0] ? ph_text_json(p, d->boot_id) : "null",
+               ph_num_or_null(p, (d->flags & PH_DEV_HAS_UPTIME) != 0,
+                              d->uptime));
+}
+
+static void ph_json_each(ph_walk_t *w, const ph_device_t *d,
+                         apr_int64_t index, apr_pool_t *p, void *baton)
+{
+    ap_rputs(w->emitted ? "," : "", w->r);
+    ph_json_device(w->r, p, d, *(apr_time_t *)baton);
+    (void)index;
+}
+
+static void ph_json_tail(request_rec *r, const ph_view_t *v)
 {
     apr_pool_t *p = r->pool;
+    apr_array_header_t *ev = ph_recent_events(r);
     int i;
 
-    ap_set_content_type(r, "application/json");
-    ap_rprintf(r, "{\"server_time\":%" APR_INT64_T_FMT ",\"started\":%"
-               APR_INT64_T_FMT ",\"devices\":[", ph_sec(v->now),
-               ph_sec(v->started));
-    for (i = 0; i < v->n; i++) {
-        const ph_device_t *d = &v->dev[i];
-        int known_t = (d->flags & PH_DEV_HAS_CLIENT_T) != 0;
-
-        ap_rprintf(r, "%s{\"name\":%s,\"display\":%s,\"state\":\"%s\","
-                   "\"last_seen\":%s,\"age\":%s,\"max_age\":%u,"
-                   "\"since\":%" APR_INT64_T_FMT ",\"beats\":%"
-                   APR_UINT64_T_FMT ",\"remote_ip\":%s,\"user_agent\":%s,"
-                   "\"client_time\":%s,\"skew\":%s,\"boot_id\":%s,"
-                   "\"uptime\":%s}",
-                   i ? "," : "",
-                   ph_text_json(p, d->name),
-                   ph_text_json(p, ph_display_name(p, ph_shared.conf,
-                                                   d->name)),
-                   ph_state_name(d->state),
-                   d->last_seen ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                               ph_sec(d->last_seen)) : "null",
-                   d->last_seen ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                               ph_age(v, d)) : "null",
-                   d->max_age, ph_sec(d->since), d->beats,
-                   ph_text_json(p, d->remote_ip),
-                   ph_text_json(p, d->user_agent),
-                   known_t ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                          d->client_time) : "null",
-                   known_t ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                                          d->skew) : "null",
-                   d->boot_id[0] ? ph_text_json(p, d->boot_id) : "null",
-                   (d->flags & PH_DEV_HAS_UPTIME)
-                       ? apr_psprintf(p, "%" APR_INT64_T_FMT, d->uptime)
-                       : "null");
-    }
     ap_rprintf(r, "],\"outbox\":{\"queued\":%u,\"dead\":%u,\"sent\":%"
                APR_UINT64_T_FMT ",\"last_error\":%s,\"last_error_time\":%s},"
                "\"events\":[", v->queued, v->dead, v->sent,
                v->last_error[0] ? ph_text_json(p, v->last_error) : "null",
-               v->last_error_time ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                   ph_sec(v->last_error_time)) : "null");
-    {
-        apr_array_header_t *ev = ph_recent_events(r);
-
-        for (i = 0; i < ev->nelts; i++) {
-            ap_rvputs(r, i ? "," : "", APR_ARRAY_IDX(ev, i, char *), NULL);
-        }
+               ph_num_or_null(p, v->last_error_time != 0,
+                              ph_sec(v->last_error_time)));
+    for (i = 0; i < ev->nelts; i++) {
+        ap_rvputs(r, i ? "," : "", APR_ARRAY_IDX(ev, i, char *), NULL);
     }
     /* Channels, when there are any: name, kind and counts; never a URL or
      * a token.  Without PhoneHomeNotify the document is as it was. */
@@ -244,11 +326,60 @@ static void ph_render_json(request_rec *r, ph_view_t *v)
                    cs->dead, cs->sent,
                    cs->last_error[0] ? ph_text_json(p, cs->last_error)
                                      : "null",
-                   cs->last_error_time ? apr_psprintf(p, "%" APR_INT64_T_FMT,
-                       ph_sec(cs->last_error_time)) : "null");
+                   ph_num_or_null(p, cs->last_error_time != 0,
+                                  ph_sec(cs->last_error_time)));
     }
     ap_rputs("]}\n", r);
 }
+
+static int ph_render_json(request_rec *r, const ph_query_t *q)
+{
+    ph_view_t v;
+    ph_walk_t w;
+
+    ap_rprintf(r, "{\"server_time\":%" APR_INT64_T_FMT ",",
+               ph_sec(apr_time_now()));
+    ap_rflush(r);
+    if (ph_view_take(r, q, &v) != APR_SUCCESS) {
+        return OK;
+    }
+    ap_rprintf(r, "\"started\":%" APR_INT64_T_FMT ",\"devices\":[",
+               ph_sec(v.started));
+    ph_walk_init(&w, r, q, q->limit);
+    ph_walk(&w, 0xf, ph_json_each, &v.now);
+    ph_json_tail(r, &v);
+    return OK;
+}
+
+/* ?json&device=NAME: the device with every fact and its recent events. */
+static int ph_render_json_device(request_rec *r, const ph_device_t *d)
+{
+    apr_pool_t *p = r->pool;
+    apr_time_t now = apr_time_now();
+    apr_array_header_t *ev = ph_recent_events(r);
+    int i, first = 1;
+
+    ap_rprintf(r, "{\"server_time\":%" APR_INT64_T_FMT ",\"device\":",
+               ph_sec(now));
+    ph_json_device(r, p, d, now);
+    ap_rprintf(r, ",\"first_seen\":%s,\"rebooted\":%s,\"events\":[",
+               ph_num_or_null(p, d->first_seen != 0, ph_sec(d->first_seen)),
+               (d->flags & PH_DEV_REBOOTED) ? "true" : "false");
+    for (i = 0; i < ev->nelts; i++) {
+        const char *line = APR_ARRAY_IDX(ev, i, char *);
+        const char *dev = ph_json_flat_get(p, line, "device");
+
+        if (dev && !strcmp(dev, d->name)) {
+            ap_rvputs(r, first ? "" : ",", line, NULL);
+            first = 0;
+        }
+    }
+    ap_rputs("]}\n", r);
+    return OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* ?auto                                                               */
 
 static void ph_render_auto_summary(request_rec *r, const ph_view_t *v)
 {
@@ -257,32 +388,87 @@ static void ph_render_auto_summary(request_rec *r, const ph_view_t *v)
                v->count[PH_STATE_DOWN], v->count[PH_STATE_UNKNOWN]);
 }
 
-static void ph_render_auto(request_rec *r, ph_view_t *v)
+static void ph_auto_each(ph_walk_t *w, const ph_device_t *d,
+                         apr_int64_t i, apr_pool_t *p, void *baton)
+{
+    request_rec *r = w->r;
+    apr_time_t now = *(apr_time_t *)baton;
+
+    ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]Name: %s\n"
+               "Device[%" APR_INT64_T_FMT "]Display: %s\n"
+               "Device[%" APR_INT64_T_FMT "]State: %s\n", i, d->name, i,
+               ph_text_oneline(p, ph_display_name(p, ph_shared.conf,
+                                                  d->name)),
+               i, ph_state_name(d->state));
+    if (d->last_seen) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]LastSeen: %"
+                   APR_INT64_T_FMT "\nDevice[%" APR_INT64_T_FMT "]Age: %"
+                   APR_INT64_T_FMT "\nDevice[%" APR_INT64_T_FMT
+                   "]FirstSeen: %" APR_INT64_T_FMT "\n",
+                   i, ph_sec(d->last_seen), i, ph_sec(now - d->last_seen),
+                   i, ph_sec(d->first_seen));
+    }
+    ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]MaxAge: %u\n"
+               "Device[%" APR_INT64_T_FMT "]Since: %" APR_INT64_T_FMT "\n"
+               "Device[%" APR_INT64_T_FMT "]Beats: %" APR_UINT64_T_FMT "\n",
+               i, d->max_age, i, ph_sec(d->since), i, d->beats);
+    if (d->remote_ip[0]) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]RemoteIP: %s\n", i,
+                   ph_text_oneline(p, d->remote_ip));
+    }
+    if (d->user_agent[0]) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]UserAgent: %s\n", i,
+                   ph_text_oneline(p, d->user_agent));
+    }
+    if (d->flags & PH_DEV_HAS_CLIENT_T) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]ClientTime: %"
+                   APR_INT64_T_FMT "\nDevice[%" APR_INT64_T_FMT "]Skew: %"
+                   APR_INT64_T_FMT "\n", i, d->client_time, i, d->skew);
+    }
+    if (d->boot_id[0]) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]BootId: %s\n", i,
+                   ph_text_oneline(p, d->boot_id));
+    }
+    if (d->flags & PH_DEV_HAS_UPTIME) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]Uptime: %" APR_INT64_T_FMT
+                   "\n", i, d->uptime);
+    }
+}
+
+static int ph_render_auto(request_rec *r, const ph_query_t *q)
 {
     apr_pool_t *p = r->pool;
+    ph_view_t v;
+    ph_walk_t w;
     int i;
 
-    ap_set_content_type(r, "text/plain; charset=utf-8");
-    ph_render_auto_summary(r, v);
+    ap_rflush(r);                       /* the headers go now */
+    if (ph_view_take(r, q, &v) != APR_SUCCESS) {
+        return OK;
+    }
+    ph_render_auto_summary(r, &v);
     ap_rprintf(r, "PhoneHomeSlots: %u\nPhoneHomeOutboxQueued: %u\n"
                "PhoneHomeOutboxDead: %u\nPhoneHomeMailsSent: %"
                APR_UINT64_T_FMT "\nPhoneHomeTickUsec: %u\n"
                "PhoneHomeTickUsecMax: %u\nPhoneHomeLockUsecMax: %u\n"
                "ServerTime: %" APR_INT64_T_FMT "\n"
-               "Started: %" APR_INT64_T_FMT "\n", v->nslots, v->queued,
-               v->dead, v->sent, v->tick_usec, v->tick_usec_max,
-               v->lock_usec_max,
-               ph_sec(v->now), ph_sec(v->started));
-    if (v->last_error[0]) {
+               "Started: %" APR_INT64_T_FMT "\n", v.nslots, v.queued,
+               v.dead, v.sent, v.tick_usec, v.tick_usec_max,
+               v.lock_usec_max, ph_sec(v.now), ph_sec(v.started));
+    if (q->states || q->q) {
+        ap_rprintf(r, "PhoneHomeMatched: %d\n", v.matched[0] + v.matched[1]
+                   + v.matched[2] + v.matched[3]);
+    }
+    if (v.last_error[0]) {
         ap_rprintf(r, "PhoneHomeLastError: %s\nPhoneHomeLastErrorTime: %"
-                   APR_INT64_T_FMT "\n", ph_text_oneline(p, v->last_error),
-                   ph_sec(v->last_error_time));
+                   APR_INT64_T_FMT "\n", ph_text_oneline(p, v.last_error),
+                   ph_sec(v.last_error_time));
     }
-    if (v->nchan) {
-        ap_rprintf(r, "PhoneHomeChannels: %d\n", v->nchan);
+    if (v.nchan) {
+        ap_rprintf(r, "PhoneHomeChannels: %d\n", v.nchan);
     }
-    for (i = 0; i < v->nchan; i++) {
-        const ph_chan_stat_t *cs = &v->chan[i];
+    for (i = 0; i < v.nchan; i++) {
+        const ph_chan_stat_t *cs = &v.chan[i];
 
         ap_rprintf(r, "Channel[%d]Name: %s\nChannel[%d]Kind: %s\n"
                    "Channel[%d]Queued: %u\nChannel[%d]Dead: %u\n"
@@ -297,47 +483,47 @@ static void ph_render_auto(request_rec *r, ph_view_t *v)
                        ph_sec(cs->last_error_time));
         }
     }
-    for (i = 0; i < v->n; i++) {
-        const ph_device_t *d = &v->dev[i];
-
-        ap_rprintf(r, "Device[%d]Name: %s\nDevice[%d]Display: %s\n"
-                   "Device[%d]State: %s\n", i, d->name, i,
-                   ph_text_oneline(p, ph_display_name(p, ph_shared.conf,
-                                                      d->name)),
-                   i, ph_state_name(d->state));
-        if (d->last_seen) {
-            ap_rprintf(r, "Device[%d]LastSeen: %" APR_INT64_T_FMT "\n"
-                       "Device[%d]Age: %" APR_INT64_T_FMT "\n"
-                       "Device[%d]FirstSeen: %" APR_INT64_T_FMT "\n",
-                       i, ph_sec(d->last_seen), i, ph_age(v, d),
-                       i, ph_sec(d->first_seen));
-        }
-        ap_rprintf(r, "Device[%d]MaxAge: %u\nDevice[%d]Since: %"
-                   APR_INT64_T_FMT "\nDevice[%d]Beats: %" APR_UINT64_T_FMT
-                   "\n", i, d->max_age, i, ph_sec(d->since), i, d->beats);
-        if (d->remote_ip[0]) {
-            ap_rprintf(r, "Device[%d]RemoteIP: %s\n", i,
-                       ph_text_oneline(p, d->remote_ip));
-        }
-        if (d->user_agent[0]) {
-            ap_rprintf(r, "Device[%d]UserAgent: %s\n", i,
-                       ph_text_oneline(p, d->user_agent));
-        }
-        if (d->flags & PH_DEV_HAS_CLIENT_T) {
-            ap_rprintf(r, "Device[%d]ClientTime: %" APR_INT64_T_FMT "\n"
-                       "Device[%d]Skew: %" APR_INT64_T_FMT "\n",
-                       i, d->client_time, i, d->skew);
-        }
-        if (d->boot_id[0]) {
-            ap_rprintf(r, "Device[%d]BootId: %s\n", i,
-                       ph_text_oneline(p, d->boot_id));
-        }
-        if (d->flags & PH_DEV_HAS_UPTIME) {
-            ap_rprintf(r, "Device[%d]Uptime: %" APR_INT64_T_FMT "\n", i,
-                       d->uptime);
-        }
-    }
+    ph_walk_init(&w, r, q, q->limit);
+    ph_walk(&w, 0xf, ph_auto_each, &v.now);
+    return OK;
 }
+
+/* ------------------------------------------------------------------ */
+/* ?metrics                                                            */
+
+typedef struct {
+    const char *family;
+    int         kind;
+    apr_time_t  now;
+} ph_metric_walk_t;
+
+enum {
+    PH_M_UP, PH_M_STATE, PH_M_INFO, PH_M_BEATS, PH_M_MAX_AGE,
+    PH_M_LAST_SEEN, PH_M_FIRST_SEEN, PH_M_SKEW, PH_M_UPTIME, PH_M_COUNT
+};
+
+static const struct {
+    const char *name, *type, *help;
+} ph_device_families[PH_M_COUNT] = {
+    { "phonehome_device_up", "gauge",
+      "1 if the device is up, 0 if it is down, unknown or paused." },
+    { "phonehome_device_state", "gauge",
+      "1 for the device's current state, 0 for the others." },
+    { "phonehome_device_info", "gauge",
+      "Always 1; the device's display name as a label." },
+    { "phonehome_device_beats_total", "counter",
+      "Beats accepted from the device." },
+    { "phonehome_device_max_age_seconds", "gauge",
+      "Seconds without a beat before the device is down." },
+    { "phonehome_device_last_seen_timestamp_seconds", "gauge",
+      "Server time of the last beat, epoch." },
+    { "phonehome_device_first_seen_timestamp_seconds", "gauge",
+      "Server time of the first beat, epoch." },
+    { "phonehome_device_skew_seconds", "gauge",
+      "Client clock minus server clock at the last beat." },
+    { "phonehome_device_uptime_seconds", "gauge",
+      "The device's uptime as it reported it." },
+};
 
 static void ph_metric_head(request_rec *r, const char *name,
                            const char *type, const char *help)
@@ -345,321 +531,199 @@ static void ph_metric_head(request_rec *r, const char *name,
     ap_rprintf(r, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void ph_render_metrics(request_rec *r, ph_view_t *v)
+static void ph_metrics_each(ph_walk_t *w, const ph_device_t *d,
+                            apr_int64_t index, apr_pool_t *p, void *baton)
 {
-    apr_pool_t *p = r->pool;
-    const char **label;
-    int i, s;
+    ph_metric_walk_t *m = baton;
+    request_rec *r = w->r;
+    const char *dev = ph_text_prom_label(p, d->name);
+    int s;
 
-    ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
-    label = apr_palloc(p, sizeof(*label) * (v->n ? v->n : 1));
-    for (i = 0; i < v->n; i++) {
-        label[i] = ph_text_prom_label(p, v->dev[i].name);
+    (void)index;
+    switch (m->kind) {
+    case PH_M_UP:
+        ap_rprintf(r, "%s{device=\"%s\"} %d\n", m->family, dev,
+                   d->state == PH_STATE_UP);
+        break;
+    case PH_M_STATE:
+        for (s = PH_STATE_UNKNOWN; s <= PH_STATE_PAUSED; s++) {
+            ap_rprintf(r, "%s{device=\"%s\",state=\"%s\"} %d\n", m->family,
+                       dev, ph_state_name(s), (d->state & 3) == s);
+        }
+        break;
+    case PH_M_INFO:
+        ap_rprintf(r, "%s{device=\"%s\",display=\"%s\"} 1\n", m->family, dev,
+                   ph_text_prom_label(p, ph_display_name(p, ph_shared.conf,
+                                                         d->name)));
+        break;
+    case PH_M_BEATS:
+        ap_rprintf(r, "%s{device=\"%s\"} %" APR_UINT64_T_FMT "\n", m->family,
+                   dev, d->beats);
+        break;
+    case PH_M_MAX_AGE:
+        ap_rprintf(r, "%s{device=\"%s\"} %u\n", m->family, dev, d->max_age);
+        break;
+    case PH_M_LAST_SEEN:
+    case PH_M_FIRST_SEEN: {
+        apr_time_t t = m->kind == PH_M_LAST_SEEN ? d->last_seen
+                                                 : d->first_seen;
+
+        if (t) {
+            ap_rprintf(r, "%s{device=\"%s\"} %" APR_INT64_T_FMT "\n",
+                       m->family, dev, ph_sec(t));
+        }
+        break;
     }
+    case PH_M_SKEW:
+        if (d->flags & PH_DEV_HAS_CLIENT_T) {
+            ap_rprintf(r, "%s{device=\"%s\"} %" APR_INT64_T_FMT "\n",
+                       m->family, dev, d->skew);
+        }
+        break;
+    default:
+        if (d->flags & PH_DEV_HAS_UPTIME) {
+            ap_rprintf(r, "%s{device=\"%s\"} %" APR_INT64_T_FMT "\n",
+                       m->family, dev, d->uptime);
+        }
+    }
+}
 
+static void ph_metrics_chan(request_rec *r, const ph_view_t *v,
+                            const char *name, const char *type,
+                            const char *help, int which)
+{
+    int i;
+
+    if (v->nchan) {
+        ph_metric_head(r, name, type, help);
+    }
+    for (i = 0; i < v->nchan; i++) {
+        const ph_chan_stat_t *cs = &v->chan[i];
+
+        ap_rprintf(r, "%s{channel=\"%s\",kind=\"%s\"} %" APR_UINT64_T_FMT
+                   "\n", name, ph_text_prom_label(r->pool,
+                                                  ph_view_chan(i)->name),
+                   ph_notify_kind_name(ph_view_chan(i)->kind),
+                   which == 0 ? (apr_uint64_t)cs->queued
+                   : which == 1 ? (apr_uint64_t)cs->dead : cs->sent);
+    }
+}
+
+static int ph_render_metrics(request_rec *r, const ph_query_t *q)
+{
+    ph_view_t v;
+    ph_metric_walk_t m;
+    unsigned states = 0xf;
+    int s, k, which = ph_shared.conf->metrics_devices;
+
+    ap_rflush(r);                       /* the headers go now */
+    if (ph_view_take(r, q, &v) != APR_SUCCESS) {
+        return OK;
+    }
+    ph_metric_head(r, "phonehome_build_info", "gauge",
+                   "Always 1; the module's version as a label.");
+    ap_rputs("phonehome_build_info{version=\"" PH_VERSION "\"} 1\n", r);
     ph_metric_head(r, "phonehome_devices", "gauge",
                    "Devices in the table, by state.");
-    for (s = PH_STATE_UNKNOWN; s <= PH_STATE_DOWN; s++) {
+    for (s = PH_STATE_UNKNOWN; s <= PH_STATE_PAUSED; s++) {
         ap_rprintf(r, "phonehome_devices{state=\"%s\"} %d\n",
-                   ph_state_name(s), v->count[s]);
+                   ph_state_name(s), v.count[s]);
     }
     ph_metric_head(r, "phonehome_device_slots", "gauge",
                    "Device slots in shared memory (PhoneHomeMaxDevices).");
-    ap_rprintf(r, "phonehome_device_slots %u\n", v->nslots);
+    ap_rprintf(r, "phonehome_device_slots %u\n", v.nslots);
     ph_metric_head(r, "phonehome_beats_refused_full_total", "counter",
                    "Beats refused because the device table was full.");
     ap_rprintf(r, "phonehome_beats_refused_full_total %" APR_UINT64_T_FMT
-               "\n", v->refused_full);
+               "\n", v.refused_full);
     ph_metric_head(r, "phonehome_outbox_queued", "gauge",
                    "Alerts waiting in the outbox.");
-    ap_rprintf(r, "phonehome_outbox_queued %u\n", v->queued);
+    ap_rprintf(r, "phonehome_outbox_queued %u\n", v.queued);
     ph_metric_head(r, "phonehome_outbox_dead", "gauge",
                    "Alerts the outbox gave up on.");
-    ap_rprintf(r, "phonehome_outbox_dead %u\n", v->dead);
+    ap_rprintf(r, "phonehome_outbox_dead %u\n", v.dead);
     ph_metric_head(r, "phonehome_mails_sent_total", "counter",
                    "Alert mails accepted by the SMTP server since httpd "
                    "started or restarted.");
     ap_rprintf(r, "phonehome_mails_sent_total %" APR_UINT64_T_FMT "\n",
-               v->sent);
-    for (i = 0; i < v->nchan; i++) {
-        if (i == 0) {
-            ph_metric_head(r, "phonehome_notify_queued", "gauge",
-                           "Notifications waiting in the outbox, per "
-                           "channel.");
-        }
-        ap_rprintf(r, "phonehome_notify_queued{channel=\"%s\",kind=\"%s\"} "
-                   "%u\n", ph_view_chan(i)->name,
-                   ph_notify_kind_name(ph_view_chan(i)->kind),
-                   v->chan[i].queued);
-    }
-    for (i = 0; i < v->nchan; i++) {
-        if (i == 0) {
-            ph_metric_head(r, "phonehome_notify_dead", "gauge",
-                           "Notifications given up on, per channel.");
-        }
-        ap_rprintf(r, "phonehome_notify_dead{channel=\"%s\",kind=\"%s\"} "
-                   "%u\n", ph_view_chan(i)->name,
-                   ph_notify_kind_name(ph_view_chan(i)->kind),
-                   v->chan[i].dead);
-    }
-    for (i = 0; i < v->nchan; i++) {
-        if (i == 0) {
-            ph_metric_head(r, "phonehome_notify_sent_total", "counter",
-                           "Notifications a channel's service accepted "
-                           "since httpd started or restarted.");
-        }
-        ap_rprintf(r, "phonehome_notify_sent_total{channel=\"%s\","
-                   "kind=\"%s\"} %" APR_UINT64_T_FMT "\n", ph_view_chan(i)->name,
-                   ph_notify_kind_name(ph_view_chan(i)->kind),
-                   v->chan[i].sent);
-    }
+               v.sent);
+    ph_metrics_chan(r, &v, "phonehome_notify_queued", "gauge",
+                    "Notifications waiting in the outbox, per channel.", 0);
+    ph_metrics_chan(r, &v, "phonehome_notify_dead", "gauge",
+                    "Notifications given up on, per channel.", 1);
+    ph_metrics_chan(r, &v, "phonehome_notify_sent_total", "counter",
+                    "Notifications a channel's service accepted since httpd "
+                    "started or restarted.", 2);
     ph_metric_head(r, "phonehome_tick_seconds", "gauge",
                    "How long the last detection tick took.");
-    ap_rprintf(r, "phonehome_tick_seconds %.6f\n", v->tick_usec / 1e6);
-    ph_metric_head(r, "phonehome_started_seconds", "gauge",
+    ap_rprintf(r, "phonehome_tick_seconds %.6f\n", v.tick_usec / 1e6);
+    ph_metric_head(r, "phonehome_start_time_seconds", "gauge",
                    "When httpd started (graceful restarts keep it), epoch.");
-    ap_rprintf(r, "phonehome_started_seconds %" APR_INT64_T_FMT "\n",
-               ph_sec(v->started));
+    ap_rprintf(r, "phonehome_start_time_seconds %" APR_INT64_T_FMT "\n",
+               ph_sec(v.started));
+    ap_rflush(r);
 
-    ph_metric_head(r, "phonehome_device_up", "gauge",
-                   "1 if the device is up, 0 if it is down or unknown.");
-    for (i = 0; i < v->n; i++) {
-        ap_rprintf(r, "phonehome_device_up{device=\"%s\"} %d\n", label[i],
-                   v->dev[i].state == PH_STATE_UP);
+    /* Per device: one walk per family (the text format wants a family's
+     * samples together), each a chunk at a time.  PhoneHomeMetricsDevices
+     * keeps a big table's scrape small. */
+    if (which == PH_METRICS_DEV_NONE) {
+        return OK;
     }
-    ph_metric_head(r, "phonehome_device_state", "gauge",
-                   "1 for the device's current state.");
-    for (i = 0; i < v->n; i++) {
-        ap_rprintf(r, "phonehome_device_state{device=\"%s\",state=\"%s\"} "
-                   "1\n", label[i], ph_state_name(v->dev[i].state));
+    if (which == PH_METRICS_DEV_NOT_UP) {
+        states &= ~(1u << PH_STATE_UP);
     }
-    ph_metric_head(r, "phonehome_device_beats_total", "counter",
-                   "Beats accepted from the device.");
-    for (i = 0; i < v->n; i++) {
-        ap_rprintf(r, "phonehome_device_beats_total{device=\"%s\"} %"
-                   APR_UINT64_T_FMT "\n", label[i], v->dev[i].beats);
-    }
-    ph_metric_head(r, "phonehome_device_max_age_seconds", "gauge",
-                   "Seconds without a beat before the device is down.");
-    for (i = 0; i < v->n; i++) {
-        ap_rprintf(r, "phonehome_device_max_age_seconds{device=\"%s\"} %u\n",
-                   label[i], v->dev[i].max_age);
-    }
-    ph_metric_head(r, "phonehome_device_last_seen_seconds", "gauge",
-                   "Server time of the last beat, epoch.");
-    for (i = 0; i < v->n; i++) {
-        if (v->dev[i].last_seen) {
-            ap_rprintf(r, "phonehome_device_last_seen_seconds{device=\"%s\"} "
-                       "%" APR_INT64_T_FMT "\n", label[i],
-                       ph_sec(v->dev[i].last_seen));
+    m.now = v.now;
+    for (k = 0; k < PH_M_COUNT; k++) {
+        ph_walk_t w;
+
+        ph_metric_head(r, ph_device_families[k].name,
+                       ph_device_families[k].type,
+                       ph_device_families[k].help);
+        m.family = ph_device_families[k].name;
+        m.kind = k;
+        ph_walk_init(&w, r, q, q->limit);
+        ph_walk(&w, states, ph_metrics_each, &m);
+        apr_pool_destroy(w.chunk_pool);
+        if (w.failed) {
+            break;
         }
     }
-    ph_metric_head(r, "phonehome_device_first_seen_seconds", "gauge",
-                   "Server time of the first beat, epoch.");
-    for (i = 0; i < v->n; i++) {
-        if (v->dev[i].first_seen) {
-            ap_rprintf(r, "phonehome_device_first_seen_seconds{device=\"%s\"} "
-                       "%" APR_INT64_T_FMT "\n", label[i],
-                       ph_sec(v->dev[i].first_seen));
-        }
-    }
-    ph_metric_head(r, "phonehome_device_age_seconds", "gauge",
-                   "Seconds since the last beat.");
-    for (i = 0; i < v->n; i++) {
-        if (v->dev[i].last_seen) {
-            ap_rprintf(r, "phonehome_device_age_seconds{device=\"%s\"} %"
-                       APR_INT64_T_FMT "\n", label[i], ph_age(v, &v->dev[i]));
-        }
-    }
-    ph_metric_head(r, "phonehome_device_skew_seconds", "gauge",
-                   "Client clock minus server clock at the last beat.");
-    for (i = 0; i < v->n; i++) {
-        if (v->dev[i].flags & PH_DEV_HAS_CLIENT_T) {
-            ap_rprintf(r, "phonehome_device_skew_seconds{device=\"%s\"} %"
-                       APR_INT64_T_FMT "\n", label[i], v->dev[i].skew);
-        }
-    }
-    ph_metric_head(r, "phonehome_device_uptime_seconds", "gauge",
-                   "The device's uptime as it reported it.");
-    for (i = 0; i < v->n; i++) {
-        if (v->dev[i].flags & PH_DEV_HAS_UPTIME) {
-            ap_rprintf(r, "phonehome_device_uptime_seconds{device=\"%s\"} %"
-                       APR_INT64_T_FMT "\n", label[i], v->dev[i].uptime);
-        }
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* HTML                                                                */
-
-static const char *ph_html_time(apr_pool_t *p, apr_time_t t)
-{
-    char buf[APR_RFC822_DATE_LEN];
-
-    if (t == 0) {
-        return "-";
-    }
-    apr_rfc822_date(buf, t);
-    return apr_pstrdup(p, buf);
-}
-
-static const char *ph_html_ago(apr_pool_t *p, apr_int64_t s)
-{
-    return s < 0 ? "never" : apr_psprintf(p, "%" APR_INT64_T_FMT " s ago", s);
-}
-
-static void ph_render_table(request_rec *r, ph_view_t *v)
-{
-    apr_pool_t *p = r->pool;
-    int i;
-
-    ap_rputs("<table class=\"phonehome\" border=\"1\" cellpadding=\"3\">\n"
-             "<tr><th>Device</th><th>State</th><th>Last seen</th>"
-             "<th>Age</th><th>MaxAge</th><th>Since</th><th>Beats</th>"
-             "<th>Remote IP</th><th>Boot id</th><th>Uptime</th>"
-             "<th>Skew</th><th>User-Agent</th></tr>\n", r);
-    for (i = 0; i < v->n; i++) {
-        const ph_device_t *d = &v->dev[i];
-
-        ap_rprintf(r, "<tr class=\"%s\"><td title=\"%s, first seen %s\">%s</td>"
-                   "<td><b>%s</b></td><td>%s</td><td>%s</td><td>%u s</td>"
-                   "<td>%s</td><td>%" APR_UINT64_T_FMT "</td><td>%s</td>"
-                   "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                   ph_state_name(d->state),
-                   ph_text_html(p, ph_display_name(p, ph_shared.conf,
-                                                   d->name)),
-                   ph_html_time(p, d->first_seen),
-                   ph_text_html(p, d->name), ph_state_name(d->state),
-                   ph_html_time(p, d->last_seen),
-                   ph_html_ago(p, ph_age(v, d)), d->max_age,
-                   ph_html_time(p, d->since), d->beats,
-                   ph_text_html(p, d->remote_ip[0] ? d->remote_ip : "-"),
-                   ph_text_html(p, d->boot_id[0] ? d->boot_id : "-"),
-                   (d->flags & PH_DEV_HAS_UPTIME)
-                       ? apr_psprintf(p, "%" APR_INT64_T_FMT " s", d->uptime)
-                       : "-",
-                   (d->flags & PH_DEV_HAS_CLIENT_T)
-                       ? apr_psprintf(p, "%+" APR_INT64_T_FMT " s", d->skew)
-                       : "-",
-                   ph_text_html(p, d->user_agent[0] ? d->user_agent : "-"));
-    }
-    ap_rputs("</table>\n", r);
-}
-
-static void ph_render_summary_html(request_rec *r, const ph_view_t *v)
-{
-    ap_rprintf(r, "<p>%d devices: %d up, %d down, %d unknown. Server time %s; "
-               "started %s. Outbox: %u queued, %u dead, %" APR_UINT64_T_FMT
-               " sent.</p>\n", v->n, v->count[PH_STATE_UP],
-               v->count[PH_STATE_DOWN], v->count[PH_STATE_UNKNOWN],
-               ph_html_time(r->pool, v->now),
-               ph_html_time(r->pool, v->started), v->queued, v->dead,
-               v->sent);
-    if (v->last_error[0]) {
-        ap_rprintf(r, "<p class=\"error\">Last delivery error (%s): %s</p>\n",
-                   ph_html_time(r->pool, v->last_error_time),
-                   ph_text_html(r->pool, v->last_error));
-    }
-    if (v->nchan) {
-        int i;
-
-        ap_rputs("<table class=\"channels\" border=\"1\" cellpadding=\"3\">"
-                 "\n<tr><th>Channel</th><th>Kind</th><th>Queued</th>"
-                 "<th>Dead</th><th>Sent</th><th>Last error</th></tr>\n", r);
-        for (i = 0; i < v->nchan; i++) {
-            const ph_chan_stat_t *cs = &v->chan[i];
-
-            ap_rprintf(r, "<tr><td>%s</td><td>%s</td><td>%u</td><td>%u</td>"
-                       "<td>%" APR_UINT64_T_FMT "</td><td>%s</td></tr>\n",
-                       ph_text_html(r->pool, ph_view_chan(i)->name),
-                       ph_notify_kind_name(ph_view_chan(i)->kind),
-                       cs->queued, cs->dead, cs->sent,
-                       cs->last_error[0] ? apr_pstrcat(r->pool,
-                           ph_html_time(r->pool, cs->last_error_time), ": ",
-                           ph_text_html(r->pool, cs->last_error), NULL)
-                       : "-");
-        }
-        ap_rputs("</table>\n", r);
-    }
-}
-
-static void ph_render_html(request_rec *r, ph_view_t *v, int refresh)
-{
-    ap_set_content_type(r, "text/html; charset=utf-8");
-    ap_rputs(DOCTYPE_HTML_4_01 "<html><head>\n<title>PhoneHome status</title>\n"
-             "<style>tr.down td{background:#fdd} tr.up td{background:#dfd}"
-             "</style>\n", r);
-    if (refresh) {
-        ap_rprintf(r, "<meta http-equiv=\"refresh\" content=\"%d\">\n",
-                   refresh);
-    }
-    ap_rputs("</head><body>\n<h1>PhoneHome status</h1>\n", r);
-    ph_render_summary_html(r, v);
-    ph_render_table(r, v);
-    {
-        apr_array_header_t *ev = ph_recent_events(r);
-        int i;
-
-        ap_rputs("<h2>Recent events</h2>\n<pre class=\"events\">\n", r);
-        for (i = ev->nelts - 1; i >= 0; i--) {
-            ap_rvputs(r, ph_text_html(r->pool, APR_ARRAY_IDX(ev, i, char *)),
-                      "\n", NULL);
-        }
-        ap_rputs("</pre>\n", r);
-    }
-    ap_rputs("<p>Also as <a href=\"?auto\">?auto</a>, <a href=\"?json\">"
-             "?json</a> and <a href=\"?metrics\">?metrics</a>.</p>\n"
-             "<hr><address>mod_phonehome/" PH_VERSION "</address>\n"
-             "</body></html>\n", r);
+    return OK;
 }
 
 /* ------------------------------------------------------------------ */
 
-typedef enum { PH_FMT_HTML, PH_FMT_AUTO, PH_FMT_JSON, PH_FMT_METRICS } ph_fmt_e;
-
-/* "?auto", "?json", "?metrics", "?refresh=N", joined by '&'. */
-static const char *ph_status_args(request_rec *r, ph_fmt_e *fmt,
-                                  int *refresh)
+int ph_status_refuse(request_rec *r, int status, const char *why)
 {
-    char *args = apr_pstrdup(r->pool, r->args ? r->args : "");
-    char *last, *w;
+    r->status = status;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_rvputs(r, why, "\n", NULL);
+    return OK;
+}
 
-    *fmt = PH_FMT_HTML;
-    *refresh = 0;
-    for (w = apr_strtok(args, "&", &last); w;
-         w = apr_strtok(NULL, "&", &last)) {
-        if (!strcmp(w, "auto")) {
-            *fmt = PH_FMT_AUTO;
-        }
-        else if (!strcmp(w, "json")) {
-            *fmt = PH_FMT_JSON;
-        }
-        else if (!strcmp(w, "metrics")) {
-            *fmt = PH_FMT_METRICS;
-        }
-        else if (!strncmp(w, "refresh=", 8)) {
-            apr_uint32_t n;
+/* The part of the URI after the Location, for <Location>/metrics and
+ * <Location>/style.css: the last path segment. */
+static const char *ph_status_leaf(request_rec *r)
+{
+    const char *slash = strrchr(r->uri, '/');
 
-            if (ph_conf_seconds(r->pool, w + 8, 1, 3600, &n)) {
-                return "refresh must be 1-3600 seconds";
-            }
-            *refresh = (int)n;
-        }
-        else if (!strcmp(w, "refresh")) {
-            *refresh = 10;
-        }
-    }
-    return NULL;
+    return slash ? slash + 1 : "";
 }
 
 int ph_status_handler(request_rec *r)
 {
-    ph_view_t v;
-    ph_fmt_e fmt;
-    const char *why;
-    int refresh;
+    ph_query_t q;
+    const char *why, *leaf;
+    int board;
 
-    if (strcmp(r->handler, "phonehome-status") != 0) {
+    if (strcmp(r->handler, "phonehome-status") == 0) {
+        board = 0;
+    }
+    else if (strcmp(r->handler, "phonehome-board") == 0) {
+        board = 1;
+    }
+    else {
         return DECLINED;
     }
     if (ph_shared.conf == NULL || ph_shared.table.hdr == NULL) {
@@ -669,62 +733,103 @@ int ph_status_handler(request_rec *r)
     if (r->method_number != M_GET) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if ((why = ph_status_args(r, &fmt, &refresh)) != NULL) {
-        r->status = HTTP_BAD_REQUEST;
+    if ((why = ph_query_parse(r->pool, r->args, &q)) != NULL) {
+        return ph_status_refuse(r, HTTP_BAD_REQUEST, why);
+    }
+    leaf = ph_status_leaf(r);
+    if (!strcmp(leaf, "style.css")) {
+        return ph_status_css(r);
+    }
+    if (!strcmp(leaf, "metrics") && !board) {
+        q.fmt = PH_FMT_METRICS;
+    }
+    apr_table_setn(r->headers_out, "Cache-Control",
+                   board ? "max-age=5" : "no-store");
+    if (q.badge) {
+        return ph_status_badge(r, q.badge);
+    }
+    if (board && q.fmt != PH_FMT_HTML) {
+        return ph_status_refuse(r, HTTP_BAD_REQUEST,
+                                "the board is HTML only (and ?badge=NAME)");
+    }
+    if (q.device) {
+        ph_device_t d;
+
+        if (q.fmt != PH_FMT_HTML && q.fmt != PH_FMT_JSON) {
+            return ph_status_refuse(r, HTTP_BAD_REQUEST,
+                                    "device= works with HTML and ?json");
+        }
+        if (!ph_view_device(r, q.device, &d)) {
+            return ph_status_refuse(r, HTTP_NOT_FOUND,
+                                    apr_pstrcat(r->pool, "no device ",
+                                                q.device, NULL));
+        }
+        if (q.fmt == PH_FMT_JSON) {
+            ap_set_content_type(r, "application/json");
+            return r->header_only ? OK : ph_render_json_device(r, &d);
+        }
+    }
+    switch (q.fmt) {
+    case PH_FMT_AUTO:
         ap_set_content_type(r, "text/plain; charset=utf-8");
-        ap_rvputs(r, why, "\n", NULL);
-        return OK;
+        return r->header_only ? OK : ph_render_auto(r, &q);
+    case PH_FMT_JSON:
+        ap_set_content_type(r, "application/json");
+        return r->header_only ? OK : ph_render_json(r, &q);
+    case PH_FMT_METRICS:
+        ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+        return r->header_only ? OK : ph_render_metrics(r, &q);
+    default:
+        return ph_status_html(r, &q, board);
     }
-    if (ph_view_take(r, &v) != APR_SUCCESS) {
-        return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* PhoneHomeMetricsDevices All|NotUp|None */
+const char *ph_set_metrics_devices(cmd_parms *cmd, void *d, const char *arg)
+{
+    ph_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
+                                               &phonehome_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    (void)d;
+    if (err) {
+        return err;
     }
-    if (fmt == PH_FMT_HTML) {
-        qsort(v.dev, (apr_size_t)v.n, sizeof(*v.dev), ph_by_urgency);
+    if (!strcasecmp(arg, "All")) {
+        c->metrics_devices = PH_METRICS_DEV_ALL;
+    }
+    else if (!strcasecmp(arg, "NotUp")) {
+        c->metrics_devices = PH_METRICS_DEV_NOT_UP;
+    }
+    else if (!strcasecmp(arg, "None")) {
+        c->metrics_devices = PH_METRICS_DEV_NONE;
     }
     else {
-        qsort(v.dev, (apr_size_t)v.n, sizeof(*v.dev), ph_by_name);
+        return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
+                           "' is not All, NotUp or None", NULL);
     }
-    if (r->header_only) {
-        ap_set_content_type(r, fmt == PH_FMT_JSON ? "application/json"
-                                                  : "text/plain");
-        return OK;
-    }
-    switch (fmt) {
-    case PH_FMT_AUTO:
-        ph_render_auto(r, &v);
-        break;
-    case PH_FMT_JSON:
-        ph_render_json(r, &v);
-        break;
-    case PH_FMT_METRICS:
-        ph_render_metrics(r, &v);
-        break;
-    default:
-        ph_render_html(r, &v, refresh);
-    }
-    return OK;
+    return NULL;
 }
 
 /* mod_status's optional hook: a PhoneHome section in /server-status. */
 static int ph_server_status(request_rec *r, int flags)
 {
     ph_view_t v;
+    ph_query_t q;
 
-    if (ph_shared.conf == NULL || ph_shared.table.hdr == NULL
-        || ph_view_take(r, &v) != APR_SUCCESS) {
+    if (ph_shared.conf == NULL || ph_shared.table.hdr == NULL) {
         return OK;
     }
     if (flags & AP_STATUS_SHORT) {
-        ph_render_auto_summary(r, &v);
+        if (ph_view_take(r, NULL, &v) == APR_SUCCESS) {
+            ph_render_auto_summary(r, &v);
+        }
         return OK;
     }
+    memset(&q, 0, sizeof(q));
+    q.limit = (flags & AP_STATUS_NOTABLE) ? 0 : -1;
     ap_rputs("<hr />\n<h2>PhoneHome</h2>\n", r);
-    ph_render_summary_html(r, &v);
-    if (!(flags & AP_STATUS_NOTABLE)) {
-        qsort(v.dev, (apr_size_t)v.n, sizeof(*v.dev), ph_by_urgency);
-        ph_render_table(r, &v);
-    }
+    ph_status_html_section(r, &q);
     return OK;
 }
 

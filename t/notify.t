@@ -203,8 +203,8 @@ EOC
     like $metrics, qr/^phonehome_notify_queued\{channel="phone",kind="ntfy"\} 0$/m, '?metrics: queued per channel';
     ok poll_until(10, sub { events_log($h) =~ /"event":"notify_sent".*"channel":"phone"/ }), 'events.log: notify_sent';
     my $html = LWP::UserAgent->new->get("$b/phonehome-status")->decoded_content;
-    like $html, qr{<tr><td>hook</td><td>webhook</td><td>0</td><td>0</td><td>1</td><td>-</td></tr>},
-         'HTML: a row per channel';
+    like $html, qr{<li>Channel <b>hook</b> \(webhook\): nothing waiting, 1 sent\.</li>},
+         'HTML: the health of each channel in words';
 
     # Back up: a Good on every channel.
     beat('/raspberrypiPhoneHome/kitchen-pi', base => $b);

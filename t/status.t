@@ -40,7 +40,9 @@ my ($u) = grep { $_->{name} eq 'ua-status-pi' } @{ $s->{devices} };
 is $u->{user_agent}, $evil_ua, 'User-Agent round-trips through JSON exactly';
 unlike $r->content, qr/<script>/, 'no raw < in JSON (safe to embed in HTML)';
 my @names = map { $_->{name} } @{ $s->{devices} };
-is_deeply \@names, [sort @names], 'machine formats list devices by name';
+my %at = map { $names[$_] => $_ } 0 .. $#names;
+ok $at{'ua-status-pi'} > $at{'status-pi'},
+   'machine formats list devices in slot order: first heard, first listed';
 
 # ?auto: mod_status-style Key: value lines.
 $r = GET '/phonehome-status?auto';
@@ -84,7 +86,7 @@ like $html, qr/&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; &#39;q
      'User-Agent escaped in HTML';
 like $html, qr/Cabin &lt;Pi&gt; &amp; &quot;Co&quot;/, 'display name escaped in HTML';
 like $html, qr/status-pi/, 'devices listed';
-like $html, qr/\d+ s ago/, '"N s ago"';
+like $html, qr/last beat (just now|\d+ s ago)/, 'human times: "just now", "N s ago"';
 unlike $html, qr/http-equiv="refresh"/, 'no refresh unless asked';
 like GET('/phonehome-status?refresh=5')->content, qr/http-equiv="refresh" content="5"/, '?refresh=N';
 is GET('/phonehome-status?refresh=abc')->code, 400, 'a bad refresh is 400';

@@ -4174,6 +4174,7 @@ static Suite *core_suite(void)
 }
 
 Suite *test_clock_suite(void);
+Suite *test_view_suite(void);
 Suite *test_security_suite(void);
 
 int main(void)
@@ -4182,6 +4183,7 @@ int main(void)
     int failed;
 
     srunner_add_suite(sr, test_clock_suite());
+    srunner_add_suite(sr, test_view_suite());
     srunner_add_suite(sr, test_security_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);

@@ -1,0 +1,661 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/*
+ * The status page in HTML (phone first: a summary, then what is not up,
+ * then the up devices a page at a time), its device view (?device=NAME),
+ * the public board (SetHandler phonehome-board), the SVG badge (?badge=)
+ * and the stylesheet both pages load from <Location>/style.css, so the
+ * pages need no inline style or script and work under a strict
+ * Content-Security-Policy, which they send.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "apr_strings.h"
+
+#include "mod_phonehome.h"
+#include "mod_phonehome_status.h"
+#include "ph_text.h"
+
+APLOG_USE_MODULE(phonehome);
+
+#define PH_HTML_UP_PAGE     100     /* up devices a page shows */
+#define PH_HTML_NOT_UP_MAX  1000    /* not-up devices the first page shows */
+
+#define PH_CSP "default-src 'none'; style-src 'self'; img-src 'self'; " \
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+static const char ph_css[] =
+":root{color-scheme:light dark;--bg:#f6f7f9;--fg:#16181d;--card:#fff;"
+"--mute:#5b6170;--line:#d8dbe2;--down:#b3261e;--downbg:#fde7e6;"
+"--up:#1e6b35;--upbg:#e3f4e8;--unk:#7a5a00;--unkbg:#fff3cd;"
+"--bar-ok:#2e9e50;--bar-part:#d9a400;--bar-out:#c8342b;--bar-none:#c4c8d0}\n"
+"@media (prefers-color-scheme:dark){:root{--bg:#111318;--fg:#e7e9ee;"
+"--card:#1b1e25;--mute:#a3a9b7;--line:#333845;--down:#ff8a80;"
+"--downbg:#3b1816;--up:#7ddc95;--upbg:#12301c;--unk:#ffd666;"
+"--unkbg:#3a3010;--bar-none:#3a3f4b}}\n"
+"*{box-sizing:border-box}\n"
+"body{margin:0 auto;max-width:72rem;padding:.75rem;background:var(--bg);"
+"color:var(--fg);font:16px/1.4 system-ui,-apple-system,'Segoe UI',"
+"Roboto,sans-serif;overflow-wrap:anywhere}\n"
+"h1{font-size:1.3rem;margin:.2rem 0}h2{font-size:1.05rem;margin:1.2rem 0 "
+".4rem}\n"
+"a{color:inherit}\n"
+".summary{font-size:1.15rem;font-weight:600;padding:.6rem .8rem;"
+"border-radius:.5rem;margin:.4rem 0}\n"
+".summary.bad{background:var(--downbg);color:var(--down)}\n"
+".summary.good{background:var(--upbg);color:var(--up)}\n"
+".summary.unknown{background:var(--unkbg);color:var(--unk)}\n"
+".meta,.dev,.facts,.paging,footer{color:var(--mute);font-size:.9rem}\n"
+"ul.cards{list-style:none;margin:0;padding:0;display:grid;gap:.5rem;"
+"grid-template-columns:repeat(auto-fill,minmax(min(100%,22rem),1fr))}\n"
+".card{background:var(--card);border:1px solid var(--line);"
+"border-left:.35rem solid var(--line);border-radius:.5rem;"
+"padding:.55rem .7rem;min-width:0}\n"
+".card.down{border-left-color:var(--down)}"
+".card.up{border-left-color:var(--bar-ok)}"
+".card.unknown,.card.paused{border-left-color:var(--unk)}\n"
+".top{display:flex;flex-wrap:wrap;align-items:baseline;gap:.2rem .5rem}\n"
+".disp{font-weight:650;font-size:1.05rem;text-decoration:none}\n"
+".card p{margin:.2rem 0}\n"
+".state{font-size:.75rem;font-weight:700;letter-spacing:.04em;"
+"padding:.05rem .4rem;border-radius:.3rem;border:1px solid currentColor;"
+"white-space:nowrap}\n"
+".state.down{color:var(--down);background:var(--downbg)}"
+".state.up{color:var(--up);background:var(--upbg)}"
+".state.unknown,.state.paused{color:var(--unk);background:var(--unkbg)}\n"
+".hist{display:flex;align-items:center;gap:.4rem;margin-top:.3rem;"
+"font-size:.75rem;color:var(--mute)}\n"
+".hist .lbl{width:2.6rem;flex:none}\n"
+".frame{flex:1;min-width:0;display:flex;gap:1px;height:1.1rem;"
+"border:1px solid var(--line);border-radius:.25rem;overflow:hidden;"
+"align-items:stretch}\n"
+".frame .nohist{margin:auto;font-style:italic}\n"
+".frame b{flex:1;background:var(--bar-none)}.frame b.ok{background:"
+"var(--bar-ok)}.frame b.part{background:var(--bar-part)}.frame b.out{"
+"background:var(--bar-out)}\n"
+"form.search{display:flex;flex-wrap:wrap;gap:.4rem;margin:.4rem 0}\n"
+"form.search input,form.search select,form.search button{font:inherit;"
+"padding:.3rem .5rem;max-width:100%}\n"
+"form.search input{flex:1 1 10rem;min-width:0}\n"
+"ol.events{padding-left:1.2rem;margin:0}ol.events li{margin:.15rem 0}\n"
+"dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem "
+".8rem;color:inherit;font-size:.95rem}dl.facts dt{color:var(--mute)}"
+"dl.facts dd{margin:0;min-width:0}\n"
+"table.plain{border-collapse:collapse}table.plain td,table.plain th{"
+"border:1px solid var(--line);padding:.2rem .4rem;text-align:left}\n";
+
+static apr_int64_t ph_sec(apr_time_t t)
+{
+    return (apr_int64_t)apr_time_sec(t);
+}
+
+int ph_status_css(request_rec *r)
+{
+    ap_set_content_type(r, "text/css; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "max-age=3600");
+    if (!r->header_only) {
+        ap_rwrite(ph_css, sizeof(ph_css) - 1, r);
+    }
+    return OK;
+}
+
+/* The page's own URL without a trailing '/': where style.css lives. */
+static const char *ph_html_base(request_rec *r)
+{
+    apr_size_t n = strlen(r->uri);
+
+    while (n > 1 && r->uri[n - 1] == '/') {
+        n--;
+    }
+    return ap_escape_html(r->pool, apr_pstrmemdup(r->pool, r->uri, n));
+}
+
+static const char *ph_state_mark(int state)
+{
+    static const char *const mark[4] = {
+        "? UNKNOWN", "&#10003; UP", "&#10007; DOWN", "&#8214; PAUSED"
+    };
+
+    return mark[state & 3];
+}
+
+/* A link back to this page with the query's filters and another offset. */
+static const char *ph_html_link(apr_pool_t *p, const ph_query_t *q,
+                                apr_int64_t offset, apr_int64_t limit)
+{
+    const char *s = "";
+    int st;
+
+    if (q->states) {
+        const char *list = "";
+
+        for (st = 0; st < 4; st++) {
+            if (q->states & (1u << st)) {
+                list = apr_pstrcat(p, list, *list ? "," : "",
+                                   ph_state_name(st), NULL);
+            }
+        }
+        s = apr_pstrcat(p, s, "&state=", list, NULL);
+    }
+    if (q->q) {
+        s = apr_pstrcat(p, s, "&q=", ap_escape_urlencoded(p, q->q), NULL);
+    }
+    if (q->refresh) {
+        s = apr_psprintf(p, "%s&refresh=%d", s, q->refresh);
+    }
+    s = apr_psprintf(p, "?offset=%" APR_INT64_T_FMT "&limit=%"
+                     APR_INT64_T_FMT "%s", offset, limit, s);
+    return ap_escape_html(p, s);
+}
+
+/* 24 h and 30 d bars, from the history when it has any; the frame with
+ * "no history yet" until then. */
+static void ph_html_history(request_rec *r, const ph_device_t *d,
+                            apr_time_t now)
+{
+    APR_OPTIONAL_FN_TYPE(ph_history_bar) *fill
+        = APR_RETRIEVE_OPTIONAL_FN(ph_history_bar);
+    static const char *const label[2] = { "24 h", "30 d" };
+    int w, i;
+
+    for (w = PH_HISTORY_24H; w <= PH_HISTORY_30D; w++) {
+        ph_history_bar_t h;
+
+        memset(&h, 0, sizeof(h));
+        ap_rprintf(r, "<div class=\"hist\"><span class=\"lbl\">%s</span>"
+                   "<span class=\"frame\" data-window=\"%s\">", label[w],
+                   w == PH_HISTORY_24H ? "24h" : "30d");
+        if (!fill || !fill(d, w, now, &h) || h.nbars <= 0) {
+            ap_rputs("<i class=\"nohist\">no history yet</i>", r);
+        }
+        else {
+            if (h.nbars > PH_HISTORY_BARS_MAX) {
+                h.nbars = PH_HISTORY_BARS_MAX;
+            }
+            for (i = 0; i < h.nbars; i++) {
+                int pm = h.up_permille[i];
+
+                ap_rprintf(r, "<b class=\"%s\" title=\"%s\"></b>",
+                           pm < 0 ? "none" : pm >= 1000 ? "ok"
+                           : pm == 0 ? "out" : "part",
+                           pm < 0 ? "no data"
+                           : apr_psprintf(r->pool, "%d.%d%% up", pm / 10,
+                                          pm % 10));
+            }
+        }
+        ap_rputs("</span></div>\n", r);
+    }
+}
+
+/* What a card says about when: "down for 2 h 14 min (last beat 14:02)". */
+static const char *ph_html_when(apr_pool_t *p, const ph_device_t *d,
+                                apr_time_t now)
+{
+    switch (d->state) {
+    case PH_STATE_DOWN:
+        return apr_psprintf(p, "down for %s (last beat %s)",
+                            ph_human_duration(p, ph_sec(now - (d->last_seen
+                                ? d->last_seen : d->since))),
+                            ph_human_time(p, now, d->last_seen));
+    case PH_STATE_UP:
+        return apr_psprintf(p, "up for %s; last beat %s",
+                            ph_human_duration(p, ph_sec(now - d->since)),
+                            ph_human_ago(p, now, d->last_seen));
+    default:
+        return d->last_seen
+            ? apr_psprintf(p, "%s since %s; last beat %s",
+                           d->state == PH_STATE_PAUSED ? "paused" : "unknown",
+                           ph_human_time(p, now, d->since),
+                           ph_human_ago(p, now, d->last_seen))
+            : "never heard from";
+    }
+}
+
+typedef struct {
+    apr_time_t now;
+    int        board;
+} ph_card_ctx_t;
+
+static void ph_html_card(ph_walk_t *w, const ph_device_t *d,
+                         apr_int64_t index, apr_pool_t *p, void *baton)
+{
+    ph_card_ctx_t *c = baton;
+    request_rec *r = w->r;
+    const char *disp = ph_display_name(p, ph_shared.conf, d->name);
+    const char *st = ph_state_name(d->state);
+
+    (void)index;
+    ap_rprintf(r, "<li class=\"card %s\"><div class=\"top\">"
+               "<span class=\"state %s\">%s</span> ", st, st,
+               ph_state_mark(d->state));
+    if (c->board) {
+        ap_rprintf(r, "<span class=\"disp\">%s</span></div>\n",
+                   ph_text_html(p, disp));
+    }
+    else {
+        ap_rprintf(r, "<a class=\"disp\" href=\"?device=%s\">%s</a> "
+                   "<span class=\"dev\">%s</span></div>\n", d->name,
+                   ph_text_html(p, disp), ph_text_html(p, d->name));
+    }
+    ap_rprintf(r, "<p class=\"when\">%s</p>\n",
+               ph_text_html(p, ph_html_when(p, d, c->now)));
+    if (c->board) {
+        if (d->flags & PH_DEV_HAS_UPTIME) {
+            ap_rprintf(r, "<p class=\"facts\">running for %s</p>\n",
+                       ph_human_duration(p, d->uptime));
+        }
+    }
+    else if (d->last_seen) {
+        ap_rprintf(r, "<p class=\"facts\">from %s &middot; %s%s%s%s%s</p>\n",
+                   ph_text_html(p, d->remote_ip[0] ? d->remote_ip : "?"),
+                   ph_text_html(p, d->user_agent[0] ? d->user_agent
+                                                    : "no User-Agent"),
+                   (d->flags & PH_DEV_HAS_UPTIME) ? " &middot; running for "
+                                                  : "",
+                   (d->flags & PH_DEV_HAS_UPTIME)
+                       ? ph_human_duration(p, d->uptime) : "",
+                   (d->flags & PH_DEV_HAS_CLIENT_T) ? " &middot; clock " : "",
+                   (d->flags & PH_DEV_HAS_CLIENT_T)
+                       ? apr_psprintf(p, "%+" APR_INT64_T_FMT " s", d->skew)
+                       : "");
+    }
+    ph_html_history(r, d, c->now);
+    ap_rputs("</li>\n", r);
+}
+
+static void ph_html_head(request_rec *r, const ph_query_t *q,
+                         const char *title)
+{
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    apr_table_setn(r->headers_out, "Content-Security-Policy", PH_CSP);
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    ap_rvputs(r, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+              "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+              "content=\"width=device-width, initial-scale=1\">\n"
+              "<meta name=\"color-scheme\" content=\"light dark\">\n"
+              "<title>", title, "</title>\n<link rel=\"stylesheet\" href=\"",
+              ph_html_base(r), "/style.css\">\n", NULL);
+    if (q->refresh) {
+        ap_rprintf(r, "<meta http-equiv=\"refresh\" content=\"%d\">\n",
+                   q->refresh);
+    }
+    ap_rputs("</head><body>\n", r);
+}
+
+static void ph_html_summary(request_rec *r, const ph_view_t *v, int board)
+{
+    apr_pool_t *p = r->pool;
+    int down = v->count[PH_STATE_DOWN];
+    int unk = v->count[PH_STATE_UNKNOWN] + v->count[PH_STATE_PAUSED];
+
+    if (v->n == 0) {
+        ap_rputs("<p class=\"summary unknown\">No device has phoned home "
+                 "yet.</p>\n", r);
+    }
+    else if (down) {
+        ap_rprintf(r, "<p class=\"summary bad\">%d of %d device%s %s down "
+                   "(%ssince %s, %s ago)", down, v->n, v->n == 1 ? "" : "s",
+                   down == 1 ? "is" : "are", down == 1 ? "" : "the first ",
+                   ph_human_time(p, v->now, v->down_since),
+                   ph_human_duration(p, ph_sec(v->now - v->down_since)));
+        ap_rprintf(r, "; %d unknown, %d up.</p>\n", unk,
+                   v->count[PH_STATE_UP]);
+    }
+    else {
+        ap_rprintf(r, "<p class=\"summary %s\">%s: %d up, %d unknown.</p>\n",
+                   unk ? "unknown" : "good",
+                   unk ? "None down" : "All devices are up",
+                   v->count[PH_STATE_UP], unk);
+    }
+    ap_rprintf(r, "<p class=\"meta\">Server time %s%s%s.</p>\n",
+               ph_human_time(p, v->now, v->now),
+               board ? "" : "; started ",
+               board ? "" : ph_text_html(p, apr_pstrcat(p,
+                   ph_human_duration(p, ph_sec(v->now - v->started)), " ago",
+                   NULL)));
+}
+
+/* The outbox and the channels, in words. */
+static void ph_html_health(request_rec *r, const ph_view_t *v)
+{
+    apr_pool_t *p = r->pool;
+    int i;
+
+    ap_rputs("<h2>Alerts</h2>\n<p class=\"outbox\">", r);
+    if (v->queued == 0 && v->dead == 0) {
+        ap_rprintf(r, "Every alert has been delivered (%" APR_UINT64_T_FMT
+                   " mail%s since the start).", v->sent,
+                   v->sent == 1 ? "" : "s");
+    }
+    else {
+        ap_rprintf(r, "%u alert%s waiting to be delivered, %u given up on; %"
+                   APR_UINT64_T_FMT " mail%s delivered since the start.",
+                   v->queued, v->queued == 1 ? "" : "s", v->dead, v->sent,
+                   v->sent == 1 ? "" : "s");
+    }
+    ap_rputs("</p>\n", r);
+    if (v->last_error[0]) {
+        ap_rprintf(r, "<p class=\"error\">The last delivery error, %s: %s</p>"
+                   "\n", ph_human_time(p, v->now, v->last_error_time),
+                   ph_text_html(p, v->last_error));
+    }
+    if (v->nchan) {
+        ap_rputs("<ul class=\"channels\">\n", r);
+    }
+    for (i = 0; i < v->nchan; i++) {
+        const ph_chan_stat_t *cs = &v->chan[i];
+
+        ap_rprintf(r, "<li>Channel <b>%s</b> (%s): %s, %" APR_UINT64_T_FMT
+                   " sent", ph_text_html(p, ph_view_chan(i)->name),
+                   ph_notify_kind_name(ph_view_chan(i)->kind),
+                   cs->queued || cs->dead
+                       ? apr_psprintf(p, "%u waiting, %u given up on",
+                                      cs->queued, cs->dead)
+                       : "nothing waiting", cs->sent);
+        if (cs->last_error[0]) {
+            ap_rprintf(r, "; last error %s: %s",
+                       ph_human_time(p, v->now, cs->last_error_time),
+                       ph_text_html(p, cs->last_error));
+        }
+        ap_rputs(".</li>\n", r);
+    }
+    if (v->nchan) {
+        ap_rputs("</ul>\n", r);
+    }
+}
+
+static void ph_html_events(request_rec *r, const char *device,
+                           apr_time_t now)
+{
+    apr_array_header_t *ev = ph_recent_events(r);
+    int i, any = 0;
+
+    ap_rputs("<h2>Recent events</h2>\n<ol class=\"events\">\n", r);
+    for (i = ev->nelts - 1; i >= 0; i--) {
+        const char *dev;
+        const char *s = ph_event_sentence(r->pool,
+                                          APR_ARRAY_IDX(ev, i, char *), now,
+                                          &dev);
+
+        if (s && (!device || (dev && !strcmp(dev, device)))) {
+            ap_rvputs(r, "<li>", ph_text_html(r->pool, s), "</li>\n", NULL);
+            any = 1;
+        }
+    }
+    ap_rputs(any ? "</ol>\n" : "<li>None yet.</li></ol>\n", r);
+}
+
+static void ph_html_search(request_rec *r, const ph_query_t *q)
+{
+    static const char *const opts[] = {
+        "", "all states", "down", "down", "unknown", "unknown",
+        "paused", "paused", "up", "up", "down,unknown,paused", "not up", NULL
+    };
+    const char *cur = "";
+    int i, st;
+
+    for (st = 0; st < 4; st++) {
+        if (q->states & (1u << st)) {
+            cur = apr_pstrcat(r->pool, cur, *cur ? "," : "",
+                              ph_state_name(st), NULL);
+        }
+    }
+    ap_rprintf(r, "<form class=\"search\" method=\"get\" action=\"\">"
+               "<input type=\"search\" name=\"q\" value=\"%s\" "
+               "placeholder=\"name contains\" aria-label=\"Search devices\">"
+               "<select name=\"state\" aria-label=\"State\">",
+               ph_text_html(r->pool, q->q ? q->q : ""));
+    for (i = 0; opts[i]; i += 2) {
+        ap_rprintf(r, "<option value=\"%s\"%s>%s</option>", opts[i],
+                   !strcmp(opts[i], cur) ? " selected" : "", opts[i + 1]);
+    }
+    ap_rputs("</select><button type=\"submit\">Search</button></form>\n", r);
+}
+
+static int ph_html_detail(request_rec *r, const ph_query_t *q,
+                          const ph_device_t *d);
+
+int ph_status_html(request_rec *r, const ph_query_t *q, int board)
+{
+    ph_view_t v;
+    ph_walk_t w;
+    ph_card_ctx_t c;
+    apr_int64_t not_up, matched, limit;
+    ph_device_t dev;
+
+    if (q->device && !board) {
+        if (!ph_view_device(r, q->device, &dev)) {
+            return ph_status_refuse(r, HTTP_NOT_FOUND,
+                                    apr_pstrcat(r->pool, "no device ",
+                                                q->device, NULL));
+        }
+        return ph_html_detail(r, q, &dev);
+    }
+    ph_html_head(r, q, board ? "PhoneHome board" : "PhoneHome status");
+    if (r->header_only) {
+        return OK;
+    }
+    ap_rputs(board ? "<h1>Status</h1>\n" : "<h1>PhoneHome status</h1>\n", r);
+    ap_rflush(r);                       /* the first bytes go now */
+    if (ph_view_take(r, q, &v) != APR_SUCCESS) {
+        ap_rputs("<p>The device table is not available.</p></body></html>\n",
+                 r);
+        return OK;
+    }
+    ph_html_summary(r, &v, board);
+    if (!board) {
+        ph_html_health(r, &v);
+    }
+    not_up = v.matched[PH_STATE_DOWN] + v.matched[PH_STATE_UNKNOWN]
+             + v.matched[PH_STATE_PAUSED];
+    matched = not_up + v.matched[PH_STATE_UP];
+    limit = q->limit >= 0 ? q->limit
+            : (not_up < PH_HTML_NOT_UP_MAX ? not_up : PH_HTML_NOT_UP_MAX)
+              + PH_HTML_UP_PAGE;
+    ap_rputs("<h2>Devices</h2>\n", r);
+    if (!board) {
+        ph_html_search(r, q);
+    }
+    ap_rprintf(r, "<p class=\"paging\">%s%" APR_INT64_T_FMT " device%s"
+               " %s; not up first.",
+               matched == 0 ? "No" : "", matched,
+               matched == 1 ? "" : "s",
+               (q->states || q->q) ? "match" : "in the table");
+    if (matched > 0 && limit > 0
+        && (q->offset > 0 || q->offset + limit < matched)) {
+        ap_rprintf(r, " Showing %" APR_INT64_T_FMT "-%" APR_INT64_T_FMT ".",
+                   q->offset < matched ? q->offset + 1 : matched,
+                   q->offset + limit < matched ? q->offset + limit : matched);
+    }
+    ap_rputs("</p>\n<ul class=\"cards\">\n", r);
+    c.now = v.now;
+    c.board = board;
+    ph_walk_init(&w, r, q, limit);
+    ph_walk(&w, 1u << PH_STATE_DOWN, ph_html_card, &c);
+    ph_walk(&w, (1u << PH_STATE_UNKNOWN) | (1u << PH_STATE_PAUSED),
+            ph_html_card, &c);
+    ph_walk(&w, 1u << PH_STATE_UP, ph_html_card, &c);
+    ap_rputs("</ul>\n", r);
+    if (q->offset + limit < matched || q->offset > 0) {
+        apr_int64_t page = limit ? limit : PH_HTML_UP_PAGE;
+
+        ap_rputs("<p class=\"paging\">", r);
+        if (q->offset > 0) {
+            ap_rprintf(r, "<a rel=\"prev\" href=\"%s\">previous</a> ",
+                       ph_html_link(r->pool, q, q->offset > page
+                                    ? q->offset - page : 0, page));
+        }
+        if (q->offset + limit < matched) {
+            ap_rprintf(r, "<a rel=\"next\" href=\"%s\">next %" APR_INT64_T_FMT
+                       "</a>", ph_html_link(r->pool, q, q->offset + limit,
+                                            PH_HTML_UP_PAGE),
+                       (apr_int64_t)PH_HTML_UP_PAGE);
+        }
+        ap_rputs("</p>\n", r);
+    }
+    if (!board) {
+        ph_html_events(r, NULL, v.now);
+        ap_rputs("<footer><p>Also as <a href=\"?auto\">?auto</a>, "
+                 "<a href=\"?json\">?json</a> and <a href=\"?metrics\">"
+                 "?metrics</a>. mod_phonehome/" PH_VERSION "</p></footer>\n",
+                 r);
+    }
+    ap_rputs("</body></html>\n", r);
+    return OK;
+}
+
+static void ph_dl(request_rec *r, const char *term, const char *html)
+{
+    ap_rvputs(r, "<dt>", term, "</dt><dd>", html, "</dd>\n", NULL);
+}
+
+static int ph_html_detail(request_rec *r, const ph_query_t *q,
+                          const ph_device_t *d)
+{
+    apr_pool_t *p = r->pool;
+    apr_time_t now = apr_time_now();
+    const char *disp = ph_text_html(p, ph_display_name(p, ph_shared.conf,
+                                                       d->name));
+    const char *st = ph_state_name(d->state);
+
+    ph_html_head(r, q, apr_pstrcat(p, disp, " - PhoneHome", NULL));
+    if (r->header_only) {
+        return OK;
+    }
+    ap_rprintf(r, "<p class=\"meta\"><a href=\"%s\">&larr; all devices</a>"
+               "</p>\n<h1>%s</h1>\n<p class=\"dev\">%s</p>\n"
+               "<ul class=\"cards\"><li class=\"card %s\"><div class=\"top\">"
+               "<span class=\"state %s\">%s</span></div>\n"
+               "<p class=\"when\">%s</p>\n", ph_html_base(r), disp,
+               ph_text_html(p, d->name), st, st, ph_state_mark(d->state),
+               ph_text_html(p, ph_html_when(p, d, now)));
+    ph_html_history(r, d, now);
+    ap_rputs("</li></ul>\n<h2>Last beat</h2>\n<dl class=\"facts\">\n", r);
+    ph_dl(r, "Last beat", d->last_seen ? apr_pstrcat(p,
+          ph_human_time(p, now, d->last_seen), " (",
+          ph_human_ago(p, now, d->last_seen), ")", NULL) : "never");
+    ph_dl(r, "First beat", ph_human_time(p, now, d->first_seen));
+    ph_dl(r, "State since", ph_human_time(p, now, d->since));
+    ph_dl(r, "Down after", apr_pstrcat(p, ph_human_duration(p, d->max_age),
+                                       " without a beat", NULL));
+    ph_dl(r, "Beats", apr_psprintf(p, "%" APR_UINT64_T_FMT, d->beats));
+    ph_dl(r, "Address", ph_text_html(p, d->remote_ip[0] ? d->remote_ip
+                                                        : "-"));
+    ph_dl(r, "User-Agent", ph_text_html(p, d->user_agent[0] ? d->user_agent
+                                                            : "-"));
+    ph_dl(r, "Boot id", ph_text_html(p, d->boot_id[0] ? d->boot_id : "-"));
+    ph_dl(r, "Running for", (d->flags & PH_DEV_HAS_UPTIME)
+          ? ph_human_duration(p, d->uptime) : "-");
+    ph_dl(r, "Clock", (d->flags & PH_DEV_HAS_CLIENT_T)
+          ? apr_psprintf(p, "%+" APR_INT64_T_FMT " s from the server's",
+                         d->skew) : "-");
+    ph_dl(r, "Restarted", (d->flags & PH_DEV_REBOOTED)
+          ? "yes: it came back with a new boot id" : "no");
+    ap_rputs("</dl>\n<h2>Outages</h2>\n<p class=\"meta\">No outage history "
+             "yet.</p>\n", r);
+    ph_html_events(r, d->name, now);
+    ap_rputs("</body></html>\n", r);
+    return OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* /server-status                                                      */
+
+static void ph_section_row(ph_walk_t *w, const ph_device_t *d,
+                           apr_int64_t index, apr_pool_t *p, void *baton)
+{
+    apr_time_t now = *(apr_time_t *)baton;
+
+    (void)index;
+    ap_rprintf(w->r, "<tr><td>%s</td><td>%s</td><td><b>%s</b></td>"
+               "<td>%s</td><td>%s</td></tr>\n", ph_text_html(p, d->name),
+               ph_text_html(p, ph_display_name(p, ph_shared.conf, d->name)),
+               ph_state_name(d->state), ph_human_ago(p, now, d->last_seen),
+               ph_text_html(p, ph_html_when(p, d, now)));
+}
+
+void ph_status_html_section(request_rec *r, const ph_query_t *q)
+{
+    ph_view_t v;
+    ph_walk_t w;
+
+    if (ph_view_take(r, q, &v) != APR_SUCCESS) {
+        return;
+    }
+    ap_rprintf(r, "<p>%d devices: %d up, %d down, %d unknown. Outbox: %u "
+               "queued, %u dead, %" APR_UINT64_T_FMT " sent.</p>\n", v.n,
+               v.count[PH_STATE_UP], v.count[PH_STATE_DOWN],
+               v.count[PH_STATE_UNKNOWN], v.queued, v.dead, v.sent);
+    if (q->limit == 0) {
+        return;
+    }
+    ap_rputs("<table border=\"1\" cellpadding=\"3\"><tr><th>Device</th>"
+             "<th>Display name</th><th>State</th><th>Last beat</th>"
+             "<th>Since</th></tr>\n", r);
+    ph_walk_init(&w, r, q, q->limit);
+    ph_walk(&w, 1u << PH_STATE_DOWN, ph_section_row, &v.now);
+    ph_walk(&w, (1u << PH_STATE_UNKNOWN) | (1u << PH_STATE_PAUSED),
+            ph_section_row, &v.now);
+    ph_walk(&w, 1u << PH_STATE_UP, ph_section_row, &v.now);
+    ap_rputs("</table>\n", r);
+}
+
+/* ------------------------------------------------------------------ */
+/* ?badge=NAME                                                         */
+
+int ph_status_badge(request_rec *r, const char *name)
+{
+    static const char *const colour[4] = {
+        "#9f6b00", "#2e8540", "#c8342b", "#9f6b00"
+    };
+    apr_pool_t *p = r->pool;
+    ph_device_t d;
+    const char *label, *st;
+    int lw, sw;
+
+    if (!ph_view_device(r, name, &d)) {
+        return ph_status_refuse(r, HTTP_NOT_FOUND,
+                                apr_pstrcat(p, "no device ", name, NULL));
+    }
+    label = ph_display_name(p, ph_shared.conf, d.name);
+    st = ph_state_name(d.state);
+    /* Widths as shields.io estimates them: about 7 px a character. */
+    lw = 10 + 7 * (int)(strlen(label) > 60 ? 60 : strlen(label));
+    sw = 10 + 7 * (int)strlen(st);
+    ap_set_content_type(r, "image/svg+xml");
+    apr_table_setn(r->headers_out, "Content-Security-Policy",
+                   "default-src 'none'");
+    if (r->header_only) {
+        return OK;
+    }
+    label = ph_text_html(p, label);
+    ap_rprintf(r, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+               "height=\"20\" role=\"img\" aria-label=\"%s: %s\">"
+               "<title>%s: %s</title>"
+               "<linearGradient id=\"s\" x2=\"0\" y2=\"100%%\"><stop "
+               "offset=\"0\" stop-color=\"#bbb\" stop-opacity=\".1\"/><stop "
+               "offset=\"1\" stop-opacity=\".1\"/></linearGradient>"
+               "<clipPath id=\"r\"><rect width=\"%d\" height=\"20\" rx=\"3\" "
+               "fill=\"#fff\"/></clipPath><g clip-path=\"url(#r)\">"
+               "<rect width=\"%d\" height=\"20\" fill=\"#555\"/>"
+               "<rect x=\"%d\" width=\"%d\" height=\"20\" fill=\"%s\"/>"
+               "<rect width=\"%d\" height=\"20\" fill=\"url(#s)\"/></g>"
+               "<g fill=\"#fff\" text-anchor=\"middle\" font-family=\"Verdana,"
+               "Geneva,DejaVu Sans,sans-serif\" font-size=\"11\">"
+               "<text x=\"%d\" y=\"14\">%s</text>"
+               "<text x=\"%d\" y=\"14\">%s</text></g></svg>\n",
+               lw + sw, label, st, label, st, lw + sw, lw, lw, sw,
+               colour[d.state & 3], lw + sw, lw / 2, label, lw + sw / 2, st);
+    return OK;
+}
