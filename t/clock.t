@@ -1,3 +1,6 @@
+# ph-test: one-mpm
+# (a fault test: libfaketime does not take effect behind the sanitizer runtimes
+# the sanitized pass preloads, so it runs in the plain pass under one MPM)
 # The server's wall clock steps (issue 15 item 1): with libfaketime
 # preloaded into httpd (monotonic clock left alone), steps of +600 s (during
 # the startup grace), -60 s and +1 day raise no alert for devices that keep
