@@ -146,11 +146,11 @@ echo $! > "$run/beater.pid"
 # kitchen-pi signs its beats, and stops after 30 seconds (a power cut).
 url="http://127.0.0.1:$port/raspberrypiPhoneHome"
 "$top/pi-client/phonehome" --interval 5 --device garage-pi \
-    --state-file "$run/seq-garage" -q "$url" &
+    --state-file "$run/seq-garage" -s "$url" &
 echo $! > "$run/client-garage.pid"
 (
     "$top/pi-client/phonehome" --interval 5 --device kitchen-pi \
-        --key-file "$run/kitchen.key" --state-file "$run/seq-kitchen" -q "$url" &
+        --key-file "$run/kitchen.key" --state-file "$run/seq-kitchen" -s "$url" &
     echo $! > "$run/client-kitchen.pid"
     sleep 30
     kill "$(cat "$run/client-kitchen.pid")" 2>/dev/null

@@ -26,7 +26,7 @@ if [ "$signed" = 1 ]; then
 fi
 bench_start "$dir" "$port" 10 "$extra"
 # shellcheck disable=SC2086
-"$client" --quiet --interval "$interval" --device bench-client $keyopt \
+"$client" --silent --interval "$interval" --device bench-client $keyopt \
     --state-file "$dir/seq" "http://127.0.0.1:$port/raspberrypiPhoneHome" &
 cpid=$!
 count() {

@@ -35,6 +35,7 @@
 #include "mod_phonehome.h"
 #include "mod_phonehome_secure.h"
 #include "ph_beat.h"
+#include "ph_fsm.h"
 #include "ph_name.h"
 #include "ph_sig.h"
 #include "ph_spool.h"
@@ -60,6 +61,7 @@ static ap_slotmem_instance_t *ph_index_mem;
 /* Survives graceful restarts in the parent, where statics do not. */
 typedef struct {
     apr_time_t started;
+    apr_time_t started_mono;        /* the same instant, monotonic */
 } ph_retained_t;
 
 /* ------------------------------------------------------------------ */
@@ -894,6 +896,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         retained = ap_retained_data_create(PH_RETAINED_KEY,
                                            sizeof(*retained));
         retained->started = apr_time_now();
+        retained->started_mono = ph_mono_now();
         cold_start = 1;
         clean_stop = ph_clean_stop_take(s, ptemp);
     }
@@ -932,7 +935,15 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* A real start (not a graceful restart) after a crash or a power cut:
      * the snapshot may be fresher than slotmem's copy. */
     if (cold_start) {
+        apr_uint32_t id;
+
         ph_snapshot_restore(s, ptemp, c->max_devices);
+        /* Perhaps another boot: monotonic times are rebuilt from wall
+         * times, whether slotmem or the snapshot kept them. */
+        for (id = 0; id < c->max_devices; id++) {
+            ph_fsm_rebase(ph_slot(NULL, id), retained->started,
+                          retained->started_mono);
+        }
     }
 
     ph_shared.table.slot = ph_slot;
@@ -958,6 +969,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     memset(ph_shared.chan_stats, 0, sizeof(ph_chan_stat_t)
                                     * (apr_size_t)(c->channels->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
+    ph_shared.table.hdr->started_mono = retained->started_mono;
     if (ph_apply_conf(s, c, retained->started) != APR_SUCCESS) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -1152,7 +1164,7 @@ static int ph_beat_handler(request_rec *r)
     const ph_devconf_t *dc;
     ph_beat_t beat;
     const char *why, *path_device = NULL, *name;
-    apr_time_t now = r->request_time;
+    apr_time_t now = r->request_time, mono = ph_mono_now();
     apr_interval_time_t wait;
     apr_uint64_t beats;
     apr_uint32_t id;
@@ -1202,7 +1214,8 @@ static int ph_beat_handler(request_rec *r)
                              "device's beats must be signed (seq= and sig=)");
         }
         if (!ph_sig_verify(r->pool, dc->key, dc->keylen, name, &beat)) {
-            return ph_refuse(r, HTTP_FORBIDDEN, "bad signature");
+            return ph_refuse(r, HTTP_FORBIDDEN, apr_pstrcat(r->pool,
+                             "bad signature for device ", name, NULL));
         }
     }
 
@@ -1269,7 +1282,7 @@ static int ph_beat_handler(request_rec *r)
                          "replayed or old beat: seq %" APR_UINT64_T_FMT
                          " is not above %" APR_UINT64_T_FMT, beat.seq, last));
     }
-    if ((wait = ph_rate_take(&d->rate, &c->beat_rate, now)) != 0) {
+    if ((wait = ph_rate_take(&d->rate, &c->beat_rate, mono)) != 0) {
         ph_unlock();
         return ph_too_many(r, wait, apr_psprintf(r->pool, "too many beats "
                            "from this device: at most %u in %" APR_TIME_T_FMT
@@ -1280,7 +1293,7 @@ static int ph_beat_handler(request_rec *r)
     if (found < 0 || d->state != PH_STATE_UP) {
         ph_shared.table.hdr->urgent_changes++;
     }
-    ph_device_record_beat(d, &beat, now, r->useragent_ip,
+    ph_device_record_beat(d, &beat, now, mono, r->useragent_ip,
                           apr_table_get(r->headers_in, "User-Agent"));
     beats = d->beats;
     ph_unlock();

@@ -20,6 +20,8 @@
 #include "apr_hash.h"
 #include "mod_watchdog.h"
 
+#include <time.h>
+
 #include "ph_conf.h"
 #include "ph_device.h"
 #include "ph_notify.h"
@@ -27,6 +29,17 @@
 #include "ph_table.h"
 
 #define PH_VERSION          "0.1.0"
+
+/* The clock every deadline is measured on (see ph_fsm.h): it never steps
+ * and all children of one boot share it. */
+static APR_INLINE apr_time_t ph_mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_time_t)ts.tv_sec * APR_USEC_PER_SEC
+           + (apr_time_t)(ts.tv_nsec / 1000);
+}
 
 typedef enum {
     PH_TLS_OFF = 0,

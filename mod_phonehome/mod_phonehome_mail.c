@@ -274,7 +274,7 @@ void ph_queue_digest(server_rec *s, apr_pool_t *p)
     ph_server_conf_t *c = ph_shared.conf;
     const char *qdir = ph_dir(p, PH_DIR_QUEUE);
     apr_array_header_t *files, *groups;
-    apr_time_t now = apr_time_now(), oldest;
+    apr_time_t now = apr_time_now();
     apr_hash_t *by_key;
     int i, failed = 0;
 
@@ -282,9 +282,9 @@ void ph_queue_digest(server_rec *s, apr_pool_t *p)
         || files->nelts == 0) {
         return;
     }
-    /* Names start with the detection time: the first is the oldest. */
-    oldest = (apr_time_t)apr_atoi64(APR_ARRAY_IDX(files, 0, char *));
-    if (now - oldest < apr_time_from_sec(c->digest_window)) {
+    /* Names start with the detection time, monotonic. */
+    if (!ph_queue_due(files, ph_mono_now(),
+                      apr_time_from_sec(c->digest_window))) {
         return;
     }
 
@@ -855,7 +855,7 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
             ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), fname);
             continue;
         }
-        if (item.next > now) {
+        if (!ph_outbox_due(item.next, now, PH_BACKOFF_CAP)) {
             continue;
         }
         why = ph_smtp_send(s, p, &item, &permanent);

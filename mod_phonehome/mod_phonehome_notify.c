@@ -214,7 +214,10 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
         apr_pool_destroy(xp);
         return 0;
     }
-    if (x->item.next > apr_time_now() || ph_busy[ci]) {
+    /* A wait longer than any Retry-After we honour: the clock stepped. */
+    if (!ph_outbox_due(x->item.next, apr_time_now(),
+                       apr_time_from_sec(86400) + PH_NOTIFY_BACKOFF_CAP)
+        || ph_busy[ci]) {
         apr_pool_destroy(xp);
         return 0;
     }

@@ -48,7 +48,7 @@ static unsigned long ph_queue_seq;
 static void ph_note_hold(apr_time_t since)
 {
     ph_table_hdr_t *h = ph_shared.table.hdr;
-    apr_uint32_t held = (apr_uint32_t)(apr_time_now() - since);
+    apr_uint32_t held = (apr_uint32_t)(ph_mono_now() - since);
 
     if (held > h->lock_usec_max) {
         h->lock_usec_max = held;
@@ -75,7 +75,7 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
     changes = t->hdr->changes;
     urgent = t->hdr->urgent_changes;
     apr_global_mutex_unlock(ph_shared.mutex);
-    if (!always && !ph_snapshot_due(apr_time_now(), ph_last_snapshot,
+    if (!always && !ph_snapshot_due(ph_mono_now(), ph_last_snapshot,
                                     urgent != ph_snap_urgent,
                                     changes != ph_snap_changes)) {
         return;
@@ -91,7 +91,7 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
         if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
             return;
         }
-        held = apr_time_now();
+        held = ph_mono_now();
         for (; id < end; id++) {
             copy[id] = *ph_slot(NULL, id);
         }
@@ -106,10 +106,10 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                      "PH00023: cannot write the snapshot %s/%s",
                      ph_shared.conf->state_dir, PH_SNAPSHOT_FILE);
-        ph_last_snapshot = apr_time_now();  /* and again after a pause */
+        ph_last_snapshot = ph_mono_now();   /* and again after a pause */
         return;
     }
-    ph_last_snapshot = apr_time_now();
+    ph_last_snapshot = ph_mono_now();
     ph_snap_changes = changes;
     ph_snap_urgent = urgent;
 }
@@ -233,14 +233,16 @@ static void ph_cap_undeclared(apr_array_header_t *events,
 
 /* The hour's summary of folded alert events, in the error log and
  * events.log. */
-static void ph_arm_summary(server_rec *s, apr_pool_t *p, apr_time_t now)
+static void ph_arm_summary(server_rec *s, apr_pool_t *p, apr_time_t mono,
+                           apr_time_t now)
 {
     apr_uint32_t folded = 0;
 
     if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
         return;
     }
-    folded = ph_arm_budget_summary(&ph_shared.table.hdr->arm_budget, now);
+    /* The hour is monotonic, like the cap's (ph_cap_undeclared). */
+    folded = ph_arm_budget_summary(&ph_shared.table.hdr->arm_budget, mono);
     apr_global_mutex_unlock(ph_shared.mutex);
     if (folded == 0) {
         return;
@@ -263,7 +265,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     apr_array_header_t *events = apr_array_make(p, 4, sizeof(ph_event_t));
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
     apr_uint32_t *due = apr_palloc(p, sizeof(*due) * PH_CHUNK);
-    apr_time_t begin = apr_time_now();
+    apr_time_t begin = apr_time_now(), begin_mono = ph_mono_now();
     ph_fsm_ctx_t ctx;
     apr_uint32_t id, used, n, k;
     int i;
@@ -274,7 +276,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
         return;
     }
-    ctx.started = t->hdr->started;
+    ctx.started = t->hdr->started_mono;
     used = t->hdr->used;
     apr_global_mutex_unlock(ph_shared.mutex);
 
@@ -287,7 +289,8 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         apr_uint32_t end = used - id > PH_CHUNK ? id + PH_CHUNK : used;
         apr_time_t held;
 
-        ctx.now = apr_time_now();
+        ctx.now = ph_mono_now();
+        ctx.wall = apr_time_now();
         for (n = 0; id < end; id++) {
             const ph_device_t *d = ph_slot(NULL, id);
 
@@ -301,7 +304,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
             return;
         }
-        held = apr_time_now();
+        held = ph_mono_now();
         i = events->nelts;
         for (k = 0; k < n; k++) {
             ph_device_t *d = ph_slot(NULL, due[k]);
@@ -313,8 +316,17 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
             }
             ev = ph_fsm_step(d, &ctx, &former);
             if (ev != PH_EV_NONE) {
-                ph_event_from_device(apr_array_push(events), d, ev, former,
-                                     ctx.now);
+                ph_event_t *e = apr_array_push(events);
+
+                ph_event_from_device(e, d, ev, former, ctx.wall);
+                /* Shown on today's wall clock: ages stay true after a
+                 * step. */
+                if (e->last_seen) {
+                    e->last_seen = ph_fsm_wall_of(&ctx, d->last_mono);
+                }
+                if (e->gap_start) {
+                    e->gap_start = ph_fsm_wall_of(&ctx, d->gap_mono);
+                }
                 APR_ARRAY_PUSH(ids, apr_uint32_t) = due[k];
             }
         }
@@ -327,14 +339,14 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     }
     if (apr_global_mutex_lock(ph_shared.mutex) == APR_SUCCESS) {
         t->hdr->last_tick = begin;
-        t->hdr->tick_usec = (apr_uint32_t)(apr_time_now() - begin);
+        t->hdr->tick_usec = (apr_uint32_t)(ph_mono_now() - begin_mono);
         if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
             t->hdr->tick_usec_max = t->hdr->tick_usec;
         }
         apr_global_mutex_unlock(ph_shared.mutex);
     }
 
-    ph_arm_summary(s, p, begin);
+    ph_arm_summary(s, p, begin_mono, begin);
     if (events->nelts == 0) {
         return;
     }
@@ -356,7 +368,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         rv = ph_spool_write(p, apr_pstrcat(p, c->state_dir, "/",
                                            PH_DIR_QUEUE, NULL),
                             apr_psprintf(p, "%" APR_TIME_T_FMT "-%"
-                                         APR_PID_T_FMT "-%lu.ev", ctx.now,
+                                         APR_PID_T_FMT "-%lu.ev", begin_mono,
                                          getpid(), ++ph_queue_seq),
                             batch, strlen(batch));
         if (rv != APR_SUCCESS) {

@@ -42,13 +42,15 @@ const char *ph_state_mail_word(int state)
 }
 
 void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
-                           const char *remote_ip, const char *user_agent)
+                           apr_time_t mono, const char *remote_ip,
+                           const char *user_agent)
 {
     if (d->first_seen == 0) {
         d->first_seen = now;
     }
     if (d->state == PH_STATE_DOWN) {
         d->gap_start = d->last_seen;
+        d->gap_mono = d->last_mono;
         d->flags &= ~PH_DEV_REBOOTED;
         if ((b->seen & PH_BEAT_BOOT) && d->boot_id[0]
             && strcmp(d->boot_id, b->boot) != 0) {
@@ -56,6 +58,7 @@ void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
         }
     }
     d->last_seen = now;
+    d->last_mono = mono;
     d->beats++;
     apr_cpystrn(d->remote_ip, remote_ip ? remote_ip : "", sizeof(d->remote_ip));
     ph_text_sanitize(d->user_agent, sizeof(d->user_agent),

@@ -20,13 +20,14 @@
 #include <apr.h>
 #include <apr_time.h>
 
-#define PH_DEVICE_VERSION   4
+#include "ph_wire.h"
+
+#define PH_DEVICE_VERSION   5
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
 #define PH_UA_MAX           127     /* User-Agent is truncated to this */
 #define PH_BOOT_MAX         36      /* a boot id is a UUID */
-#define PH_DEFAULT_DEVICE   "raspberrypi"
 
 typedef enum {
     PH_STATE_UNKNOWN = 0,           /* never heard from */
@@ -60,6 +61,12 @@ typedef struct ph_device_t {
     apr_time_t   since;             /* when the current state began */
     apr_time_t   gap_start;         /* last beat before the one that ended
                                      * an outage, for "down for N s" */
+    /* The same two instants on the monotonic clock (ph_fsm.h): deadlines
+     * are measured on it, so a step of the wall clock moves none.  Valid
+     * for one boot of the server; a cold start rebases them from the wall
+     * times above (ph_fsm_rebase). */
+    apr_time_t   last_mono;
+    apr_time_t   gap_mono;
     apr_int64_t  client_time;       /* the client's clock, epoch seconds */
     apr_int64_t  skew;              /* client_time - server time, seconds */
     apr_int64_t  uptime;            /* the client's uptime, seconds */
@@ -91,12 +98,15 @@ struct ph_beat_t;
  * A beat ends unknown and down at once (the status page shows it
  * immediately); the watchdog reports the change.  A down device that comes
  * back with another boot id lost power or was rebooted.
- * @param now         the server's receive time: the only clock that counts
+ * @param now         the server's receive time (wall clock, for display)
+ * @param mono        the same instant on the monotonic clock: the only
+ *                    clock that decides states
  * @param remote_ip   the client address as httpd sees it
  * @param user_agent  raw header value or NULL; sanitised and truncated here
  */
 void ph_device_record_beat(ph_device_t *d, const struct ph_beat_t *b,
-                           apr_time_t now, const char *remote_ip,
+                           apr_time_t now, apr_time_t mono,
+                           const char *remote_ip,
                            const char *user_agent);
 
 /**

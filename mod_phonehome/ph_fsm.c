@@ -5,6 +5,8 @@
  *     http://www.apache.org/licenses/LICENSE-2.0
  */
 
+#include <string.h>
+
 #include "ph_arm.h"
 #include "ph_fsm.h"
 
@@ -14,7 +16,7 @@ apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c)
     apr_time_t deadline;
 
     if (d->state == PH_STATE_UP) {
-        deadline = d->last_seen + apr_time_from_sec(d->max_age);
+        deadline = d->last_mono + apr_time_from_sec(d->max_age);
     }
     else if (d->state == PH_STATE_UNKNOWN && (d->flags & PH_DEV_DECLARED)
              && d->last_seen == 0) {
@@ -51,7 +53,7 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
     armed = ph_arm_update(d, ph_arm_after(d, c->arm_after));
     if (deadline && c->now > deadline) {
         d->state = PH_STATE_DOWN;
-        d->since = c->now;
+        d->since = c->wall;
     }
     *former = d->reported;
     if (d->state == d->reported) {
@@ -66,4 +68,31 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
     }
     d->reported = d->state;
     return armed ? ev : PH_EV_NONE;
+}
+
+apr_time_t ph_fsm_wall_of(const ph_fsm_ctx_t *c, apr_time_t mono)
+{
+    return c->wall - (c->now - mono);
+}
+
+/* The monotonic time of the wall time @a then; never after @a mono_now. */
+static apr_time_t ph_rebase_one(apr_time_t then, apr_time_t wall_now,
+                                apr_time_t mono_now)
+{
+    apr_time_t age = wall_now - then;
+
+    return mono_now - (age > 0 ? age : 0);
+}
+
+void ph_fsm_rebase(ph_device_t *d, apr_time_t wall_now, apr_time_t mono_now)
+{
+    d->last_mono = d->last_seen ? ph_rebase_one(d->last_seen, wall_now,
+                                                mono_now) : 0;
+    d->gap_mono = 0;
+    if (d->gap_start && d->last_seen) {
+        apr_time_t gap = d->last_seen - d->gap_start;
+
+        d->gap_mono = d->last_mono - (gap > 0 ? gap : 0);
+    }
+    memset(&d->rate, 0, sizeof(d->rate));
 }

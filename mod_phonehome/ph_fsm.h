@@ -32,9 +32,22 @@ typedef enum {
     PH_EV_FIRST                     /* unknown -> up, only when asked for */
 } ph_event_e;
 
+/*
+ * Two clocks.  Every deadline, the startup grace and every window is
+ * measured on the monotonic clock (CLOCK_MONOTONIC: it never steps, and
+ * every child of one boot shares it), so NTP, a VM resume or a clock fixed
+ * by hand moves no deadline and raises no alarm.  CLOCK_MONOTONIC and not
+ * CLOCK_BOOTTIME: while the server itself is suspended it hears nobody,
+ * and that silence must not count against the devices (BOOTTIME would
+ * raise an alarm for every device at resume).  The wall clock is for
+ * display and for what must survive a reboot: the snapshot keeps wall
+ * times, and a cold start rebases them (ph_fsm_rebase).
+ */
 typedef struct ph_fsm_ctx_t {
-    apr_time_t          now;
-    apr_time_t          started;    /* httpd's start, not a graceful restart */
+    apr_time_t          now;        /* monotonic */
+    apr_time_t          wall;       /* the same instant on the wall clock */
+    apr_time_t          started;    /* httpd's start, not a graceful
+                                     * restart; monotonic */
     apr_interval_time_t grace;      /* PhoneHomeStartupGrace */
     int                 notify_first;
     apr_int64_t         arm_after;  /* PhoneHomeArmAfter s; < 0: 2 MaxAge */
@@ -63,5 +76,22 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c);
  * @return the event to report, PH_EV_NONE if none
  */
 ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former);
+
+/**
+ * The wall time of the monotonic instant @a mono, as the wall clock reads
+ * now: what a message shows, consistent with its own date after a step.
+ */
+apr_time_t ph_fsm_wall_of(const ph_fsm_ctx_t *c, apr_time_t mono);
+
+/**
+ * After a cold start (perhaps a reboot: the old monotonic times mean
+ * nothing), set @a d's monotonic times from its wall times, as seen at
+ * @a wall_now / @a mono_now.  A gap that cannot be true (a wall time in
+ * the future: the clock stepped back while httpd was stopped) counts as
+ * no gap at all, so the device gets a whole MaxAge and no false alarm; a
+ * gap that is too long is harmless, since the startup grace holds every
+ * deadline.  Rate buckets start full.
+ */
+void ph_fsm_rebase(ph_device_t *d, apr_time_t wall_now, apr_time_t mono_now);
 
 #endif /* PH_FSM_H */

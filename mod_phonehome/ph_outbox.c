@@ -159,3 +159,24 @@ apr_interval_time_t ph_outbox_backoff(unsigned int attempts,
     }
     return wait < cap ? wait : cap;
 }
+
+int ph_queue_due(const apr_array_header_t *names, apr_time_t now,
+                 apr_interval_time_t window)
+{
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        apr_time_t stamp = (apr_time_t)apr_atoi64(APR_ARRAY_IDX(names, i,
+                                                                const char *));
+
+        if (stamp > now || now - stamp >= window) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ph_outbox_due(apr_time_t next, apr_time_t now, apr_interval_time_t cap)
+{
+    return next <= now || next - now > cap;
+}

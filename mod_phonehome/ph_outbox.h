@@ -63,4 +63,22 @@ const char *ph_outbox_parse(apr_pool_t *p, const char *buf, apr_size_t len,
 apr_interval_time_t ph_outbox_backoff(unsigned int attempts,
                                       apr_interval_time_t cap);
 
+/**
+ * Whether the queue's digest window has passed.  Queue files are named
+ * "<monotonic usec>-<pid>-<n>.ev" (detection's clock), so a step of the
+ * wall clock neither holds a digest back nor sends it early.  A stamp
+ * after @a now is from another boot (or an older layout): due at once.
+ * @param names  the queue's file names (const char *)
+ */
+int ph_queue_due(const apr_array_header_t *names, apr_time_t now,
+                 apr_interval_time_t window);
+
+/**
+ * Whether an item waiting for @a next may be tried at @a now (wall
+ * clocks, as the file keeps them): when it is due, or when its wait
+ * reaches past @a cap from now, which no backoff asks for, so the clock
+ * stepped back: a step never delays a retry.
+ */
+int ph_outbox_due(apr_time_t next, apr_time_t now, apr_interval_time_t cap);
+
 #endif /* PH_OUTBOX_H */

@@ -9,13 +9,13 @@
 
 #include <apr_strings.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "ph_sig.h"
+#include <openssl/crypto.h>
 
-#define PH_SIG_TAG "phonehome-v1"
+#include "ph_sig.h"
+#include "ph_wire.h"
 
 static const char *ph_or_empty(const ph_beat_t *b, unsigned int bit,
                                const char *raw)
@@ -26,32 +26,23 @@ static const char *ph_or_empty(const ph_beat_t *b, unsigned int bit,
 const char *ph_sig_message(apr_pool_t *p, const char *device,
                            const ph_beat_t *b)
 {
-    return apr_pstrcat(p, PH_SIG_TAG "\n", device, "\n",
-                       ph_or_empty(b, PH_BEAT_SEQ, b->seq_raw), "\n",
-                       ph_or_empty(b, PH_BEAT_T, b->t_raw), "\n",
-                       ph_or_empty(b, PH_BEAT_BOOT, b->boot), "\n",
-                       ph_or_empty(b, PH_BEAT_UP, b->up_raw), NULL);
+    const char *seq = ph_or_empty(b, PH_BEAT_SEQ, b->seq_raw);
+    const char *t = ph_or_empty(b, PH_BEAT_T, b->t_raw);
+    const char *boot = ph_or_empty(b, PH_BEAT_BOOT, b->boot);
+    const char *up = ph_or_empty(b, PH_BEAT_UP, b->up_raw);
+    apr_size_t n = ph_wire_message(NULL, 0, device, seq, t, boot, up) + 1;
+    char *msg = apr_palloc(p, n);
+
+    ph_wire_message(msg, n, device, seq, t, boot, up);
+    return msg;
 }
 
 const char *ph_sig_compute(apr_pool_t *p, const char *key, apr_size_t keylen,
                            const char *msg)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int n = 0, i;
-    char *out;
+    char *out = apr_palloc(p, PH_WIRE_SIG_HEX + 1);
 
-    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg,
-             strlen(msg), mac, &n) == NULL) {
-        return NULL;
-    }
-    out = apr_palloc(p, n * 2 + 1);
-    for (i = 0; i < n; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 15];
-    }
-    out[2 * n] = '\0';
-    return out;
+    return ph_wire_sign(key, keylen, msg, out) ? out : NULL;
 }
 
 int ph_sig_verify(apr_pool_t *p, const char *key, apr_size_t keylen,
@@ -78,31 +69,14 @@ int ph_sig_verify(apr_pool_t *p, const char *key, apr_size_t keylen,
 const char *ph_sig_key_parse(apr_pool_t *p, const char *text, apr_size_t len,
                              const char **key, apr_size_t *keylen)
 {
-    apr_size_t b = 0, e;
+    size_t b, n;
+    const char *why = ph_wire_key_span(text, len, &b, &n);
 
-    while (b < len && (text[b] == ' ' || text[b] == '\t')) {
-        b++;
+    if (why) {
+        return why;
     }
-    e = b;
-    while (e < len && text[e] != '\n' && text[e] != '\r') {
-        e++;
-    }
-    while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) {
-        e--;
-    }
-    if (e - b < PH_KEY_MIN || e - b > PH_KEY_MAX) {
-        return "the key must be 32 to 1024 characters (128 bits as hex, "
-               "at least) on the first line (make one with: openssl rand "
-               "-hex 32)";
-    }
-    for (len = b; len < e; len++) {
-        if (text[len] <= ' ' || text[len] >= 0x7F) {
-            return "the key may only hold printable characters without "
-                   "spaces";
-        }
-    }
-    *key = apr_pstrmemdup(p, text + b, e - b);
-    *keylen = e - b;
+    *key = apr_pstrmemdup(p, text + b, n);
+    *keylen = n;
     return NULL;
 }
 

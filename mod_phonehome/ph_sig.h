@@ -26,13 +26,9 @@
 #include <apr_pools.h>
 
 #include "ph_beat.h"
+#include "ph_wire.h"
 
-#define PH_SIG_HEX_LEN      64
-/* 128 bits as hex at least.  (The client shares this limit through
- * mod_phonehome/ph_wire.h once that lands; until then it is defined here,
- * where the server checks keys.) */
-#define PH_KEY_MIN          32
-#define PH_KEY_MAX          1024
+#define PH_SIG_HEX_LEN      PH_WIRE_SIG_HEX
 
 /** The message a beat's signature covers. */
 const char *ph_sig_message(apr_pool_t *p, const char *device,

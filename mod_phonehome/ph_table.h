@@ -40,6 +40,7 @@ typedef struct ph_table_hdr_t {
     apr_uint32_t used;              /* slots 0..used-1 are taken */
     apr_uint32_t nbuckets;          /* a power of two, >= 2 * nslots */
     apr_time_t   started;           /* when httpd started (not restarted) */
+    apr_time_t   started_mono;      /* the same, monotonic: the grace */
     apr_uint64_t refused_full;      /* beats refused because the table was full */
     /* Kept by the watchdogs for the status page. */
     apr_uint32_t outbox_queued;     /* mails waiting, transitions included */

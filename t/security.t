@@ -52,7 +52,7 @@ sub start_fails {
     if (open my $pf, '<', "$dir/logs/httpd.pid") {
         chomp(my $pid = <$pf> // '');
         if ($pid && kill 0, $pid) {
-            kill 'TERM', $pid;
+            kill 'WINCH', $pid;
             poll_until(30, sub { !kill 0, $pid });
         }
     }

@@ -55,7 +55,7 @@ static void dev(ph_device_t *d, const char *name, const char *args,
         fprintf(stderr, "snapshot_seeds: '%s' refused\n", args);
         exit(1);
     }
-    ph_device_record_beat(d, &b, now, "192.0.2.7", "curl/7.88.1");
+    ph_device_record_beat(d, &b, now, now, "192.0.2.7", "curl/7.88.1");
 }
 
 /* @a buf with the 32-bit number at @a at (after the 8-byte magic: version,

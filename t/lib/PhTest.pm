@@ -161,6 +161,7 @@ ErrorLog logs/error_log
 LogLevel info
 TypesConfig /dev/null
 Mutex file:$dir/run
+GracefulShutdownTimeout 10
 $modules
 $body
 EOC
@@ -182,10 +183,13 @@ sub config_test {
 
 # Start a private httpd; returns an object with ->base, ->log, ->graceful,
 # ->stop and ->start.  It is stopped when the object goes away.
+# env => { NAME => value } is added to httpd's environment (LD_PRELOAD is
+# appended to any the run already has, e.g. the sanitizers' runtime).
 sub private_httpd {
-    my ($name, $body) = @_;
+    my ($name, $body, %o) = @_;
     my ($dir, $conf, $port) = _private_conf($name, $body);
-    my $self = bless { dir => $dir, conf => $conf, port => $port }, 'PhTest::Httpd';
+    my $self = bless { dir => $dir, conf => $conf, port => $port,
+                       env => $o{env} // {} }, 'PhTest::Httpd';
     $self->start or die "private httpd '$name' did not start:\n" . $self->log;
     return $self;
 }
@@ -216,7 +220,15 @@ sub _up {
 sub start {
     my $self = shift;
     my $bin = PhTest::httpd_bin();
-    system($bin, '-f', $self->{conf}, '-k', 'start') == 0 or return 0;
+    {
+        local %ENV = %ENV;
+        for my $k (keys %{ $self->{env} }) {
+            my $v = $self->{env}{$k};
+            $v = "$ENV{LD_PRELOAD} $v" if $k eq 'LD_PRELOAD' && $ENV{LD_PRELOAD};
+            $ENV{$k} = $v;
+        }
+        system($bin, '-f', $self->{conf}, '-k', 'start') == 0 or return 0;
+    }
     return PhTest::poll_until(30, sub { $self->_up });
 }
 sub graceful {
@@ -230,10 +242,15 @@ sub graceful {
         $c > $n && $self->_up;
     });
 }
+# A stop as Debian's apache2.service does it: graceful-stop (SIGWINCH),
+# the children finishing what they do, and SIGTERM from the parent only
+# after GracefulShutdownTimeout.  (A plain SIGTERM makes httpd's event MPM
+# close every worker's socket from the main thread while a worker may be
+# freeing its connection: a rare crash of httpd itself, seen under ASan.)
 sub stop {
     my $self = shift;
     my $pid = $self->pid or return 1;
-    kill 'TERM', $pid;
+    kill 'WINCH', $pid;
     my $gone = PhTest::poll_until(30, sub { !kill 0, $pid });
     unlink "$self->{dir}/logs/httpd.pid";
     return $gone;

@@ -103,7 +103,7 @@ check(scalar(slurp("$dir/logs/error_log") =~ m{PH00120: PhoneHomeStateDir: \Q$sd
 
 # Stop whatever is left, as root.
 if ($pid && kill 0, $pid) {
-    kill 'TERM', $pid;
+    kill 'WINCH', $pid;
     poll(30, sub { !kill 0, $pid });
 }
 check(!($pid && kill 0, $pid), 'the root httpd is gone');

@@ -1271,7 +1271,7 @@ START_TEST(device_first_beat)
 
     memset(&d, 0, sizeof(d));
     ck_assert_ptr_null(parse1(&b, "t=1000&boot=abc-def&up=42&seq=7"));
-    ph_device_record_beat(&d, &b, now, "192.0.2.7", "curl/8.0");
+    ph_device_record_beat(&d, &b, now, now, "192.0.2.7", "curl/8.0");
 
     ck_assert(d.first_seen == now);
     ck_assert(d.last_seen == now);
@@ -1296,11 +1296,11 @@ START_TEST(device_later_beat)
     memset(&d, 0, sizeof(d));
     d.flags = PH_DEV_DECLARED;
     ck_assert_ptr_null(parse1(&b, "t=1000&boot=abc-def&up=42&seq=7"));
-    ph_device_record_beat(&d, &b, t1, "192.0.2.7", "a");
+    ph_device_record_beat(&d, &b, t1, t1, "192.0.2.7", "a");
 
     /* No t, up or seq: each is unknown now; the boot id stays. */
     ck_assert_ptr_null(parse1(&b, ""));
-    ph_device_record_beat(&d, &b, t2, "192.0.2.8", "b");
+    ph_device_record_beat(&d, &b, t2, t2, "192.0.2.8", "b");
     ck_assert(d.first_seen == t1);
     ck_assert(d.last_seen == t2);
     ck_assert(d.since == t1);
@@ -1314,18 +1314,18 @@ START_TEST(device_later_beat)
 
     /* A new boot id replaces the old one. */
     ck_assert_ptr_null(parse1(&b, "boot=0123"));
-    ph_device_record_beat(&d, &b, t2 + 1, "192.0.2.8", "b");
+    ph_device_record_beat(&d, &b, t2 + 1, t2 + 1, "192.0.2.8", "b");
     ck_assert_str_eq(d.boot_id, "0123");
 
     /* A beat while up changes neither the state nor since. */
-    ph_device_record_beat(&d, &b, t2 + 2, "192.0.2.8", "b");
+    ph_device_record_beat(&d, &b, t2 + 2, t2 + 2, "192.0.2.8", "b");
     ck_assert_uint_eq(d.state, PH_STATE_UP);
     ck_assert(d.since == t1);
 
     /* A beat ends down at once; the watchdog reports it (see fsm). */
     d.state = PH_STATE_DOWN;
     d.since = t2 + 3;
-    ph_device_record_beat(&d, &b, t2 + 5, "192.0.2.8", "b");
+    ph_device_record_beat(&d, &b, t2 + 5, t2 + 5, "192.0.2.8", "b");
     ck_assert_uint_eq(d.state, PH_STATE_UP);
     ck_assert(d.since == t2 + 5);
     ck_assert(d.gap_start == t2 + 2);
@@ -1339,7 +1339,8 @@ START_TEST(device_skew_is_client_minus_server)
 
     memset(&d, 0, sizeof(d));
     ck_assert_ptr_null(parse1(&b, "t=990"));
-    ph_device_record_beat(&d, &b, apr_time_from_sec(1000), "::1", NULL);
+    ph_device_record_beat(&d, &b, apr_time_from_sec(1000),
+                          apr_time_from_sec(1000), "::1", NULL);
     ck_assert(d.client_time == 990);
     ck_assert_msg(d.skew == -10, "skew %" APR_INT64_T_FMT ", want -10",
                   d.skew);
@@ -1347,7 +1348,8 @@ START_TEST(device_skew_is_client_minus_server)
 
     /* Server time counts in whole seconds; a client ahead is positive. */
     ck_assert_ptr_null(parse1(&b, "1005"));
-    ph_device_record_beat(&d, &b, apr_time_from_sec(1000) + 999999, "::1",
+    ph_device_record_beat(&d, &b, apr_time_from_sec(1000) + 999999,
+                          apr_time_from_sec(1000) + 999999, "::1",
                           NULL);
     ck_assert_msg(d.skew == 5, "skew %" APR_INT64_T_FMT ", want 5", d.skew);
     ck_assert(d.client_time == 1005);
@@ -1365,23 +1367,27 @@ START_TEST(device_user_agent_is_sanitised_and_truncated)
     ua[3] = '\r';
     ua[4] = '\n';
     ua[5] = '\x7f';
-    ph_device_record_beat(&d, &b, apr_time_from_sec(1), "192.0.2.1", ua);
+    ph_device_record_beat(&d, &b, apr_time_from_sec(1),
+                          apr_time_from_sec(1), "192.0.2.1", ua);
     ck_assert_uint_eq(strlen(d.user_agent), PH_UA_MAX);
     ck_assert_msg(strncmp(d.user_agent, "uuu???uu", 8) == 0,
                   "control characters were not replaced");
     ck_assert(!has_control(d.user_agent));
 
     /* A NULL user agent is the empty string, not the previous one. */
-    ph_device_record_beat(&d, &b, apr_time_from_sec(2), "192.0.2.1", NULL);
+    ph_device_record_beat(&d, &b, apr_time_from_sec(2),
+                          apr_time_from_sec(2), "192.0.2.1", NULL);
     ck_assert_str_eq(d.user_agent, "");
 
     /* A multibyte character is not split by the cut. */
     ua = apr_pstrcat(pool, repeat('u', PH_UA_MAX - 1), "\xc3\xa9", NULL);
-    ph_device_record_beat(&d, &b, apr_time_from_sec(3), "192.0.2.1", ua);
+    ph_device_record_beat(&d, &b, apr_time_from_sec(3),
+                          apr_time_from_sec(3), "192.0.2.1", ua);
     ck_assert_str_eq(d.user_agent, repeat('u', PH_UA_MAX - 1));
 
     /* An over-long address is cut, still terminated. */
-    ph_device_record_beat(&d, &b, apr_time_from_sec(4), repeat('1', 100),
+    ph_device_record_beat(&d, &b, apr_time_from_sec(4),
+                          apr_time_from_sec(4), repeat('1', 100),
                           "x");
     ck_assert_uint_eq(strlen(d.remote_ip), PH_IP_MAX);
 }
@@ -1415,7 +1421,7 @@ static void dev_beat(ph_device_t *d, const char *args, apr_time_t now)
     const char *why = parse1(&b, args);
 
     ck_assert_msg(why == NULL, "'%s' refused: %s", args, S(why));
-    ph_device_record_beat(d, &b, now, "192.0.2.7", "test");
+    ph_device_record_beat(d, &b, now, now, "192.0.2.7", "test");
 }
 
 static void fsm_ctx(ph_fsm_ctx_t *c, apr_interval_time_t grace,
@@ -1434,7 +1440,7 @@ static void assert_step(ph_device_t *d, ph_fsm_ctx_t *c, apr_time_t now,
     int former = -1;
     ph_event_e ev;
 
-    c->now = now;
+    c->now = c->wall = now;
     ev = ph_fsm_step(d, c, &former);
     ck_assert_msg(ev == want, "%s: event %d, want %d", what, (int)ev,
                   (int)want);
@@ -1473,7 +1479,7 @@ START_TEST(fsm_due_exactly_when_a_step_does_something)
         dev_init(&d, "due-pi", 60, decl ? PH_DEV_DECLARED : 0);
         d.state = (apr_byte_t)st;
         d.reported = (apr_byte_t)rep;
-        d.last_seen = seen ? T_START + SEC(10) : 0;
+        d.last_seen = d.last_mono = seen ? T_START + SEC(10) : 0;
         fsm_ctx(&c, grace ? SEC(30) : 0, nf);
         c.now = T_START + SEC(10) + SEC(60) + offsets[o];
         copy = d;
@@ -1542,7 +1548,7 @@ START_TEST(fsm_startup_grace_holds_overdue_devices)
     /* Restored from a snapshot: up, reported, last heard an hour ago. */
     dev_init(&d, "kitchen-pi", 300, PH_DEV_DECLARED);
     d.state = d.reported = PH_STATE_UP;
-    d.first_seen = d.last_seen = T_START - SEC(3600);
+    d.first_seen = d.last_seen = d.last_mono = T_START - SEC(3600);
     d.since = d.last_seen;
     fsm_ctx(&c, SEC(600), 0);
 
@@ -1568,7 +1574,7 @@ START_TEST(fsm_startup_grace_holds_overdue_devices)
     /* Without a grace, an overdue device goes down at once. */
     dev_init(&d, "attic", 300, 0);
     d.state = d.reported = PH_STATE_UP;
-    d.last_seen = d.since = T_START - SEC(3600);
+    d.last_seen = d.last_mono = d.since = T_START - SEC(3600);
     fsm_ctx(&c, 0, 0);
     ck_assert(ph_fsm_deadline(&d, &c) == T_START);
     assert_step(&d, &c, T_START + 1, PH_EV_DOWN, PH_STATE_UP, "no grace");
@@ -4168,6 +4174,7 @@ static Suite *core_suite(void)
 }
 
 Suite *test_tls_suite(void);
+Suite *test_clock_suite(void);
 Suite *test_view_suite(void);
 Suite *test_security_suite(void);
 
@@ -4177,6 +4184,7 @@ int main(void)
     int failed;
 
     srunner_add_suite(sr, test_tls_suite());
+    srunner_add_suite(sr, test_clock_suite());
     srunner_add_suite(sr, test_view_suite());
     srunner_add_suite(sr, test_security_suite());
     srunner_run_all(sr, CK_NORMAL);
