@@ -6,20 +6,16 @@
  */
 
 /*
- * The outbox: a second singleton watchdog, so that a slow or dead SMTP
- * server never delays detection or beats.
- *   1. ph_queue_digest() turns queued transitions older than
- *      PhoneHomeDigestWindow into mails, one per kind (Error, Good) and
- *      recipient set, and notifications, one per kind and channel, written
- *      to the outbox (synced) before the queue files are removed.  The
- *      channels' watchdog (mod_phonehome_notify.c) calls it, since that
- *      thread never blocks on a server.
- *   2. Every quarter second this one sends each outbox mail that is due
- *      through libesmtp; a failure is
- *      retried with backoff until PhoneHomeRetryPeriod has passed, then the
- *      mail is moved to dead/ and stays there.
- * Delivery is at least once: a crash between sending and removing the file
- * sends a mail again rather than losing it.
+ * The mail sender: a singleton watchdog of its own, so that a slow or dead
+ * SMTP server never delays detection, beats or channels.  Every quarter
+ * second it sends each outbox mail that is due through libesmtp (over
+ * STARTTLS as PhoneHomeSMTPStartTLS says); what becomes of the file after
+ * an attempt (sent, retried with backoff until PhoneHomeRetryPeriod has
+ * passed, or dead) is the outbox room's one settle step,
+ * ph_outbox_done().  The queue is digested into the outbox by the
+ * channels' thread (mod_phonehome_outbox.c).  Delivery is at least once: a
+ * crash between sending and removing the file sends a mail again rather
+ * than losing it.
  */
 
 #include "httpd.h"
@@ -43,11 +39,11 @@
 #include <auth-client.h>
 #include <libesmtp.h>
 
-#include "mod_phonehome.h"
-#include "ph_event.h"
-#include "ph_mail.h"
-#include "ph_notify.h"
-#include "ph_outbox.h"
+#include "mod_phonehome_private.h"
+#include "mod_phonehome_config.h"
+#include "mod_phonehome_mail.h"
+#include "mod_phonehome_outbox.h"
+#include "mod_phonehome_runtime.h"
 #include "ph_spool.h"
 #include "ph_text.h"
 #include "ph_tls.h"
@@ -62,295 +58,6 @@ APLOG_USE_MODULE(phonehome);
 #define PH_SMTP_TIMEOUT_MS  30000L
 
 static volatile int ph_mail_stopping;
-static unsigned long ph_mail_seq;
-
-static const char *ph_dir(apr_pool_t *p, const char *sub)
-{
-    return apr_pstrcat(p, ph_shared.conf->state_dir, "/", sub, NULL);
-}
-
-/* The channel of a notification file, "<id>.<channel>.notify", or -1. */
-static int ph_file_channel(const char *fname)
-{
-    const char *dot = strchr(fname, '.');
-    const char *end = strrchr(fname, '.');
-    char name[PH_NOTIFY_NAME_MAX + 1];
-
-    if (dot == NULL || end == dot || (apr_size_t)(end - dot - 1)
-                                     > PH_NOTIFY_NAME_MAX) {
-        return -1;
-    }
-    apr_cpystrn(name, dot + 1, (apr_size_t)(end - dot));
-    return ph_channel_find(ph_shared.conf, name);
-}
-
-/* Files in @a dir ending in .mail or .notify; channels counted in @a per. */
-static int ph_count_dir(apr_pool_t *p, const char *dir, apr_uint32_t *per,
-                        int nchan, int *ok)
-{
-    apr_array_header_t *mails, *notes;
-    int i;
-
-    if (ph_spool_list(p, dir, PH_OUTBOX_SUFFIX, &mails)
-        || ph_spool_list(p, dir, PH_NOTIFY_SUFFIX, &notes)) {
-        *ok = 0;
-        return 0;
-    }
-    for (i = 0; i < notes->nelts; i++) {
-        int chan = ph_file_channel(APR_ARRAY_IDX(notes, i, char *));
-
-        if (chan >= 0 && chan < nchan) {
-            per[chan]++;
-        }
-    }
-    return mails->nelts + notes->nelts;
-}
-
-void ph_outbox_stats(apr_pool_t *p, const char *error)
-{
-    int nchan = ph_shared.conf->channels->nelts, ok = 1, i;
-    apr_uint32_t *queued = apr_pcalloc(p, sizeof(apr_uint32_t) * (nchan + 1));
-    apr_uint32_t *dead = apr_pcalloc(p, sizeof(apr_uint32_t) * (nchan + 1));
-    apr_array_header_t *pending;
-    int nqueued, ndead;
-
-    nqueued = ph_count_dir(p, ph_dir(p, PH_DIR_OUTBOX), queued, nchan, &ok);
-    ndead = ph_count_dir(p, ph_dir(p, PH_DIR_DEAD), dead, nchan, &ok);
-    if (!ok || ph_spool_list(p, ph_dir(p, PH_DIR_QUEUE), ".ev", &pending)) {
-        return;
-    }
-    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
-        return;
-    }
-    ph_shared.table.hdr->outbox_queued = (apr_uint32_t)(nqueued
-                                                        + pending->nelts);
-    ph_shared.table.hdr->outbox_dead = (apr_uint32_t)ndead;
-    for (i = 0; i < nchan; i++) {
-        ph_shared.chan_stats[i].queued = queued[i];
-        ph_shared.chan_stats[i].dead = dead[i];
-    }
-    if (error) {
-        apr_cpystrn(ph_shared.table.hdr->last_error, error,
-                    sizeof(ph_shared.table.hdr->last_error));
-        ph_shared.table.hdr->last_error_time = apr_time_now();
-    }
-    apr_global_mutex_unlock(ph_shared.mutex);
-}
-
-/* ------------------------------------------------------------------ */
-/* 1. Queue to outbox                                                  */
-
-typedef struct {
-    const char         *key;            /* word and recipients or channel */
-    int                 kind;
-    const apr_array_header_t *to;       /* mail: the recipients */
-    int                 chan;           /* else: the channel, or -1 */
-    apr_array_header_t *events;         /* const ph_event_t * */
-} ph_group_t;
-
-static ph_group_t *ph_group(apr_pool_t *p, apr_hash_t *by_key,
-                            apr_array_header_t *groups, const char *key,
-                            int kind)
-{
-    ph_group_t *g = apr_hash_get(by_key, key, APR_HASH_KEY_STRING);
-
-    if (g == NULL) {
-        g = apr_pcalloc(p, sizeof(*g));
-        g->key = key;
-        g->kind = kind;
-        g->chan = -1;
-        g->events = apr_array_make(p, 4, sizeof(ph_event_t *));
-        apr_hash_set(by_key, key, APR_HASH_KEY_STRING, g);
-        APR_ARRAY_PUSH(groups, ph_group_t *) = g;
-    }
-    return g;
-}
-
-/* A channel's notification: the events themselves, one queue line each;
- * the request is built at every attempt (secrets stay in memory). */
-static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
-                                  ph_group_t *g, apr_time_t now,
-                                  const char *name, const ph_mail_t *m)
-{
-    const ph_notify_chan_t *chan = &APR_ARRAY_IDX(ph_shared.conf->channels,
-                                                  g->chan, ph_notify_chan_t);
-    apr_array_header_t *lines = apr_array_make(p, g->events->nelts,
-                                               sizeof(char *));
-    ph_outbox_item_t item;
-    const char *text, *fname;
-    apr_size_t len;
-    apr_status_t rv;
-    int i;
-
-    for (i = 0; i < g->events->nelts; i++) {
-        APR_ARRAY_PUSH(lines, const char *) = apr_pstrcat(p,
-            ph_event_format(p, APR_ARRAY_IDX(g->events, i,
-                                             const ph_event_t *)), "\n",
-            NULL);
-    }
-    memset(&item, 0, sizeof(item));
-    item.created = now;
-    item.subject = ph_mail_subject(p, m);
-    item.channel = chan->name;
-    item.message = apr_array_pstrcat(p, lines, 0);
-    text = ph_outbox_format(p, &item, &len);
-    fname = apr_pstrcat(p, name, ".", chan->name, PH_NOTIFY_SUFFIX, NULL);
-    rv = ph_spool_write(p, ph_dir(p, PH_DIR_OUTBOX), fname, text, len);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "PH00033: cannot write to the outbox %s",
-                     ph_dir(p, PH_DIR_OUTBOX));
-        return rv;
-    }
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                 "PH00058: queued notification %s \"%s\" for channel %s",
-                 fname, item.subject, chan->name);
-    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
-                  ",\"event\":\"notify_queued\",\"notify\":\"%s\","
-                  "\"channel\":\"%s\",\"devices\":%d}",
-                  (apr_int64_t)apr_time_sec(now), fname, chan->name,
-                  g->events->nelts));
-    return APR_SUCCESS;
-}
-
-static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
-                                  ph_group_t *g, apr_time_t now)
-{
-    ph_server_conf_t *c = ph_shared.conf;
-    const char **displays = apr_palloc(p, sizeof(char *) * g->events->nelts);
-    ph_outbox_item_t item;
-    ph_mail_t m;
-    const char *text, *name;
-    apr_size_t len;
-    apr_status_t rv;
-    int i;
-
-    for (i = 0; i < g->events->nelts; i++) {
-        displays[i] = ph_display_name(p, c, APR_ARRAY_IDX(g->events, i,
-                                                          const ph_event_t *)->name);
-    }
-    name = apr_psprintf(p, "%" APR_TIME_T_FMT "-%" APR_PID_T_FMT "-%lu",
-                        now, getpid(), ++ph_mail_seq);
-    memset(&m, 0, sizeof(m));
-    m.from = c->mail_from;
-    m.to = g->to;
-    m.monitor = c->monitor_name;
-    m.now = now;
-    m.n = g->events->nelts;
-    m.events = (const ph_event_t * const *)g->events->elts;
-    m.displays = displays;
-    m.msgid = name;
-    if (g->chan >= 0) {
-        return ph_notify_add(s, p, g, now, name, &m);
-    }
-
-    memset(&item, 0, sizeof(item));
-    item.created = now;
-    item.subject = ph_mail_subject(p, &m);
-    item.rcpt = (apr_array_header_t *)g->to;
-    item.message = ph_mail_compose(p, &m);
-    text = ph_outbox_format(p, &item, &len);
-    rv = ph_spool_write(p, ph_dir(p, PH_DIR_OUTBOX),
-                        apr_pstrcat(p, name, PH_OUTBOX_SUFFIX, NULL), text,
-                        len);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "PH00033: cannot write to the outbox %s",
-                     ph_dir(p, PH_DIR_OUTBOX));
-        return rv;
-    }
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                 "PH00034: queued mail %s \"%s\" to %s", name,
-                 item.subject, apr_array_pstrcat(p, g->to, ','));
-    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
-                  ",\"event\":\"mail_queued\",\"mail\":\"%s\","
-                  "\"devices\":%d}", (apr_int64_t)apr_time_sec(now), name,
-                  g->events->nelts));
-    return APR_SUCCESS;
-}
-
-void ph_queue_digest(server_rec *s, apr_pool_t *p)
-{
-    ph_server_conf_t *c = ph_shared.conf;
-    const char *qdir = ph_dir(p, PH_DIR_QUEUE);
-    apr_array_header_t *files, *groups;
-    apr_time_t now = apr_time_now();
-    apr_hash_t *by_key;
-    int i, failed = 0;
-
-    if (ph_spool_list(p, qdir, ".ev", &files) != APR_SUCCESS
-        || files->nelts == 0) {
-        return;
-    }
-    /* Names start with the detection time, monotonic. */
-    if (!ph_queue_due(files, ph_mono_now(),
-                      apr_time_from_sec(c->digest_window))) {
-        return;
-    }
-
-    groups = apr_array_make(p, 2, sizeof(ph_group_t *));
-    by_key = apr_hash_make(p);
-    for (i = 0; i < files->nelts; i++) {
-        const char *fname = APR_ARRAY_IDX(files, i, char *);
-        char *buf, *line, *last;
-        apr_size_t len;
-
-        if (ph_spool_read(p, apr_pstrcat(p, qdir, "/", fname, NULL), &buf,
-                          &len, 64 * 1024 * 1024) != APR_SUCCESS) {
-            continue;
-        }
-        for (line = apr_strtok(buf, "\n", &last); line;
-             line = apr_strtok(NULL, "\n", &last)) {
-            ph_event_t *e = apr_palloc(p, sizeof(*e));
-            const apr_array_header_t *to;
-            const char *why, *key;
-            ph_group_t *g;
-            int chan;
-
-            if ((why = ph_event_parse(e, line)) != NULL) {
-                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                             "PH00035: skipping a line of %s/%s: %s", qdir,
-                             fname, why);
-                continue;
-            }
-            /* Digests per channel exactly as for mail: one per kind. */
-            for (chan = 0; chan < c->channels->nelts; chan++) {
-                if (!ph_route_channel(c, e->name, chan)) {
-                    continue;
-                }
-                g = ph_group(p, by_key, groups, apr_psprintf(p, "%s|#%d",
-                             ph_event_word(e->kind), chan), e->kind);
-                g->chan = chan;
-                APR_ARRAY_PUSH(g->events, const ph_event_t *) = e;
-            }
-            to = ph_recipients(c, e->name);
-            if (to == NULL || to->nelts == 0 || c->mail_from == NULL
-                || !ph_route_mail(c, e->name)) {
-                continue;               /* logged at detection; no mail */
-            }
-            key = apr_pstrcat(p, ph_event_word(e->kind), "|",
-                              apr_array_pstrcat(p, to, ','), NULL);
-            g = ph_group(p, by_key, groups, key, e->kind);
-            g->to = to;
-            APR_ARRAY_PUSH(g->events, const ph_event_t *) = e;
-        }
-    }
-    for (i = 0; i < groups->nelts; i++) {
-        if (ph_outbox_add(s, p, APR_ARRAY_IDX(groups, i, ph_group_t *),
-                          now) != APR_SUCCESS) {
-            failed = 1;
-        }
-    }
-    if (failed) {
-        return;                 /* keep the queue; try again next tick */
-    }
-    for (i = 0; i < files->nelts; i++) {
-        ph_spool_remove(p, qdir, APR_ARRAY_IDX(files, i, char *));
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* 2. Sending                                                          */
 
 /* STARTTLS.  libesmtp 1.1.0 caches a context of its own that
  * smtp_destroy_session frees, so a second TLS session in a process used
@@ -432,7 +139,7 @@ static const char *ph_tls_error(apr_pool_t *p)
 
 static apr_status_t ph_mail_tls_init(apr_pool_t *pconf, server_rec *s)
 {
-    ph_server_conf_t *c = ph_shared.conf;
+    ph_server_conf_t *c = ph_runtime_conf();
     X509_VERIFY_PARAM *param;
     SSL_CTX *ctx;
     int ok;
@@ -443,8 +150,9 @@ static apr_status_t ph_mail_tls_init(apr_pool_t *pconf, server_rec *s)
     ERR_clear_error();
     ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "PH00101: cannot make "
-                     "the STARTTLS context: %s", ph_tls_error(pconf));
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PHLOGNO(00101)
+                     "cannot make the STARTTLS context: %s",
+                     ph_tls_error(pconf));
         return APR_EGENERAL;
     }
     apr_pool_cleanup_register(pconf, ctx, ph_tls_ctx_free,
@@ -463,7 +171,7 @@ static apr_status_t ph_mail_tls_init(apr_pool_t *pconf, server_rec *s)
     ERR_clear_error();
     if (c->smtp_ca_file
         && !SSL_CTX_load_verify_locations(ctx, c->smtp_ca_file, NULL)) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "PH00101: "
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PHLOGNO(00063)
                      "PhoneHomeSMTPCAFile %s: %s", c->smtp_ca_file,
                      ph_tls_error(pconf));
         return APR_EGENERAL;
@@ -475,7 +183,7 @@ static apr_status_t ph_mail_tls_init(apr_pool_t *pconf, server_rec *s)
          ? X509_VERIFY_PARAM_set1_ip_asc(param, c->smtp_host)
          : X509_VERIFY_PARAM_set1_host(param, c->smtp_host, 0);
     if (!ok) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "PH00101: "
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, PHLOGNO(00064)
                      "PhoneHomeSMTPServer %s: OpenSSL cannot check "
                      "certificates for this name: %s", c->smtp_host,
                      ph_tls_error(pconf));
@@ -544,7 +252,7 @@ static const char *ph_tls_cert_problem(apr_pool_t *p, long code, SSL *ssl)
             BIO_free(bio);
         }
     }
-    return ph_tls_problem(p, code, ph_shared.conf->smtp_host, names,
+    return ph_tls_problem(p, code, ph_runtime_conf()->smtp_host, names,
                           not_after);
 }
 
@@ -614,7 +322,7 @@ static void ph_mail_fix_home(server_rec *s, apr_pool_t *p)
     apr_finfo_t fi;
     apr_status_t rv;
 
-    if (home == NULL || ph_shared.conf->smtp_starttls == PH_TLS_OFF) {
+    if (home == NULL || ph_runtime_conf()->smtp_starttls == PH_TLS_OFF) {
         return;                 /* unset: libesmtp's lookup finds nothing */
     }
     rv = apr_stat(&fi, apr_pstrcat(p, home, "/.authenticate", NULL),
@@ -623,7 +331,7 @@ static void ph_mail_fix_home(server_rec *s, apr_pool_t *p)
         return;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, rv, s,
-                 "PH00105: HOME=%s cannot be read by the User; the mail "
+                 PHLOGNO(00105) "HOME=%s cannot be read by the User; the mail "
                  "thread runs with HOME=/nonexistent (libesmtp looks for "
                  "client certificates there)", ph_text_oneline(p, home));
     setenv("HOME", "/nonexistent", 1);
@@ -644,7 +352,7 @@ static void ph_tls_notice(server_rec *s, apr_pool_t *p,
 {
     static char last[256];
     static apr_time_t last_at;
-    ph_server_conf_t *c = ph_shared.conf;
+    ph_server_conf_t *c = ph_runtime_conf();
     const char *what;
     apr_time_t now = ph_monotonic_sec();
 
@@ -660,14 +368,16 @@ static void ph_tls_notice(server_rec *s, apr_pool_t *p,
     last_at = now;
     if (t->problem) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "PH00102: STARTTLS to %s:%u: %s; mail goes encrypted "
+                     PHLOGNO(00102)
+                     "STARTTLS to %s:%u: %s; mail goes encrypted "
                      "but to an unverified server (PhoneHomeSMTPStartTLS On; "
                      "Required would refuse it); said once an hour",
                      c->smtp_host, (unsigned)c->smtp_port, t->problem);
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                     "PH00103: %s:%u offers no STARTTLS: mail goes in the "
+                     PHLOGNO(00103)
+                     "%s:%u offers no STARTTLS: mail goes in the "
                      "clear (PhoneHomeSMTPStartTLS On); said once an hour",
                      c->smtp_host, (unsigned)c->smtp_port);
     }
@@ -698,7 +408,7 @@ static int ph_smtp_interact(auth_client_request_t request, char **result,
  * is the reason; else NULL. */
 static const char *ph_tls_refusal(apr_pool_t *p, const ph_tls_state_t *t)
 {
-    ph_server_conf_t *c = ph_shared.conf;
+    ph_server_conf_t *c = ph_runtime_conf();
 
     if (t->no_starttls) {
         return apr_psprintf(p, "%s:%u offers no STARTTLS (%s): not sent",
@@ -718,7 +428,7 @@ static const char *ph_tls_refusal(apr_pool_t *p, const ph_tls_state_t *t)
 static const char *ph_smtp_send(server_rec *s, apr_pool_t *p,
                                 const ph_outbox_item_t *item, int *permanent)
 {
-    ph_server_conf_t *c = ph_shared.conf;
+    ph_server_conf_t *c = ph_runtime_conf();
     static const int timeouts[] = { Timeout_GREETING, Timeout_ENVELOPE,
                                     Timeout_DATA, Timeout_TRANSFER,
                                     Timeout_DATA2 };
@@ -812,7 +522,7 @@ static const char *ph_smtp_send(server_rec *s, apr_pool_t *p,
     ERR_clear_error();
     if (tls.tls) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                     "PH00104: STARTTLS to %s:%u: %s %s, certificate %s",
+                     PHLOGNO(00104) "STARTTLS to %s:%u: %s %s, certificate %s",
                      c->smtp_host, (unsigned)c->smtp_port,
                      tls.protocol ? tls.protocol : "?",
                      tls.cipher ? tls.cipher : "?",
@@ -826,7 +536,6 @@ static const char *ph_smtp_send(server_rec *s, apr_pool_t *p,
 
 static void ph_send_due(server_rec *s, apr_pool_t *p)
 {
-    ph_server_conf_t *c = ph_shared.conf;
     const char *odir = ph_dir(p, PH_DIR_OUTBOX);
     const char *last_error = NULL;
     apr_array_header_t *files;
@@ -838,7 +547,8 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
     for (i = 0; i < files->nelts && !ph_mail_stopping; i++) {
         const char *fname = APR_ARRAY_IDX(files, i, char *);
         ph_outbox_item_t item;
-        const char *why, *text;
+        ph_outbox_fate_e fate;
+        const char *why;
         apr_time_t now = apr_time_now();
         apr_size_t len;
         char *buf;
@@ -849,10 +559,7 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
             continue;
         }
         if ((why = ph_outbox_parse(p, buf, len, &item)) != NULL) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                         "PH00036: %s/%s is not a mail we can send (%s): "
-                         "moved to %s", odir, fname, why, PH_DIR_DEAD);
-            ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), fname);
+            ph_outbox_bury(s, p, fname, "mail", why);
             continue;
         }
         if (!ph_outbox_due(item.next, now, PH_BACKOFF_CAP)) {
@@ -860,32 +567,22 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
         }
         why = ph_smtp_send(s, p, &item, &permanent);
         now = apr_time_now();
-        if (why == NULL) {
-            ph_spool_remove(p, odir, fname);
+        fate = ph_outbox_done(p, fname, &item, -1, why, permanent, now,
+                              PH_BACKOFF_CAP, -1);
+        if (fate == PH_OUTBOX_SENT) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                         "PH00030: sent mail %s \"%s\" to %s", fname,
+                         PHLOGNO(00030) "sent mail %s \"%s\" to %s", fname,
                          item.subject, apr_array_pstrcat(p, item.rcpt, ','));
             ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
                           ",\"event\":\"mail_sent\",\"mail\":\"%s\","
                           "\"attempts\":%u}", (apr_int64_t)apr_time_sec(now),
                           fname, item.attempts + 1));
-            if (apr_global_mutex_lock(ph_shared.mutex) == APR_SUCCESS) {
-                ph_shared.table.hdr->mails_sent++;
-                apr_global_mutex_unlock(ph_shared.mutex);
-            }
             continue;
         }
-        item.attempts++;
-        item.error = why;
-        item.next = now + ph_outbox_backoff(item.attempts, PH_BACKOFF_CAP);
         last_error = apr_psprintf(p, "%s: %s", fname, why);
-        text = ph_outbox_format(p, &item, &len);
-        if (permanent || now - item.created
-                         >= apr_time_from_sec(c->retry_period)) {
-            ph_spool_write(p, odir, fname, text, len);
-            ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), fname);
+        if (fate != PH_OUTBOX_RETRY) {
             ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                         "PH00032: gave up on mail %s \"%s\" after %u "
+                         PHLOGNO(00032) "gave up on mail %s \"%s\" after %u "
                          "attempts (%s); it stays in %s", fname,
                          item.subject, item.attempts, why,
                          ph_dir(p, PH_DIR_DEAD));
@@ -896,9 +593,8 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
                           item.attempts, ph_text_json(p, why)));
         }
         else {
-            ph_spool_write(p, odir, fname, text, len);
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                         "PH00031: mail %s not sent (attempt %u): %s; "
+                         PHLOGNO(00031) "mail %s not sent (attempt %u): %s; "
                          "retrying in %" APR_TIME_T_FMT " s", fname,
                          item.attempts, why, apr_time_sec(item.next - now));
             ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT

@@ -13,8 +13,9 @@
  *      and strictly in the order they were written, as libcurl transfers
  *      on one multi handle, each with its own timeouts;
  *   3. moves every transfer on for a moment and settles the finished
- *      ones: a 2xx removes the file; no answer, 408, 429 or 5xx is retried
- *      with backoff (or after Retry-After, when that is longer) until
+ *      ones with the outbox room's one settle step (ph_outbox_done): a 2xx
+ *      removes the file; no answer, 408, 429 or 5xx is retried with
+ *      backoff (or after Retry-After, when that is longer) until
  *      PhoneHomeRetryPeriod has passed; any other answer can never succeed
  *      (a bad token) and moves the file to dead/ at once.
  * So a hung or slow service delays only its own channel: not detection
@@ -32,11 +33,14 @@
 
 #include <curl/curl.h>
 
-#include "mod_phonehome.h"
+#include "mod_phonehome_private.h"
+#include "mod_phonehome_config.h"
+#include "mod_phonehome_notify.h"
+#include "mod_phonehome_outbox.h"
+#include "mod_phonehome_runtime.h"
 #include "ph_event.h"
 #include "ph_mail.h"
 #include "ph_notify.h"
-#include "ph_outbox.h"
 #include "ph_spool.h"
 #include "ph_text.h"
 
@@ -68,14 +72,9 @@ static apr_pool_t *ph_notify_pool;
 static CURLM *ph_multi;
 static ph_xfer_t **ph_busy;             /* per channel, or NULL */
 
-static const char *ph_dir(apr_pool_t *p, const char *sub)
-{
-    return apr_pstrcat(p, ph_shared.conf->state_dir, "/", sub, NULL);
-}
-
 static const ph_notify_chan_t *ph_chan(int i)
 {
-    return &APR_ARRAY_IDX(ph_shared.conf->channels, i, ph_notify_chan_t);
+    return &APR_ARRAY_IDX(ph_runtime_conf()->channels, i, ph_notify_chan_t);
 }
 
 static size_t ph_on_header(char *buf, size_t size, size_t n, void *arg)
@@ -119,22 +118,6 @@ static void ph_xfer_free(ph_xfer_t *x)
     apr_pool_destroy(x->pool);
 }
 
-static void ph_chan_result(int chan, const char *error)
-{
-    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
-        return;
-    }
-    if (error == NULL) {
-        ph_shared.chan_stats[chan].sent++;
-    }
-    else {
-        apr_cpystrn(ph_shared.chan_stats[chan].last_error, error,
-                    sizeof(ph_shared.chan_stats[chan].last_error));
-        ph_shared.chan_stats[chan].last_error_time = apr_time_now();
-    }
-    apr_global_mutex_unlock(ph_shared.mutex);
-}
-
 /* The events of a notification file, as the message to send. */
 static const char *ph_xfer_message(apr_pool_t *p, const ph_outbox_item_t *item,
                                    const char *id, ph_mail_t *m)
@@ -153,29 +136,19 @@ static const char *ph_xfer_message(apr_pool_t *p, const ph_outbox_item_t *item,
         }
         APR_ARRAY_PUSH(events, const ph_event_t *) = e;
         APR_ARRAY_PUSH(displays, const char *) =
-            ph_display_name(p, ph_shared.conf, e->name);
+            ph_display_name(p, ph_runtime_conf(), e->name);
     }
     if (events->nelts == 0) {
         return "no events";
     }
     memset(m, 0, sizeof(*m));
-    m->monitor = ph_shared.conf->monitor_name;
+    m->monitor = ph_runtime_conf()->monitor_name;
     m->now = item->created;
     m->n = events->nelts;
     m->events = (const ph_event_t * const *)events->elts;
     m->displays = (const char * const *)displays->elts;
     m->msgid = id;
     return NULL;
-}
-
-static void ph_to_dead(server_rec *s, apr_pool_t *p, const char *fname,
-                       const char *why)
-{
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                 "PH00036: %s/%s is not a notification we can send (%s): "
-                 "moved to %s", ph_dir(p, PH_DIR_OUTBOX), fname, why,
-                 PH_DIR_DEAD);
-    ph_spool_move(p, ph_dir(p, PH_DIR_OUTBOX), ph_dir(p, PH_DIR_DEAD), fname);
 }
 
 /* Start the transfer for one file, if it is due; 1 if started. */
@@ -203,14 +176,14 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
     }
     if ((why = ph_outbox_parse(xp, buf, len, &x->item)) != NULL
         || (why = x->item.channel ? NULL : "not for a channel") != NULL) {
-        ph_to_dead(s, ptemp, fname, why);
+        ph_outbox_bury(s, ptemp, fname, "notification", why);
         apr_pool_destroy(xp);
         return 0;
     }
-    if ((ci = ph_channel_find(ph_shared.conf, x->item.channel)) < 0) {
-        ph_to_dead(s, ptemp, fname, apr_psprintf(ptemp, "channel %s is no "
-                                                 "longer configured",
-                                                 x->item.channel));
+    if ((ci = ph_channel_find(ph_runtime_conf(), x->item.channel)) < 0) {
+        ph_outbox_bury(s, ptemp, fname, "notification",
+                       apr_psprintf(ptemp, "channel %s is no longer "
+                                    "configured", x->item.channel));
         apr_pool_destroy(xp);
         return 0;
     }
@@ -225,7 +198,7 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
     chan = ph_chan(ci);
     id = apr_pstrmemdup(xp, fname, strcspn(fname, "."));
     if ((why = ph_xfer_message(xp, &x->item, id, &m)) != NULL) {
-        ph_to_dead(s, ptemp, fname, why);
+        ph_outbox_bury(s, ptemp, fname, "notification", why);
         apr_pool_destroy(xp);
         return 0;
     }
@@ -275,7 +248,7 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
     }
     ph_busy[ci] = x;
     ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                 "PH00059: sending notification %s to channel %s: %s %s",
+                 PHLOGNO(00059) "sending notification %s to channel %s: %s %s",
                  fname, chan->name, x->req.method,
                  ph_notify_url_redacted(x->pool, x->req.log_url));
     return 1;
@@ -286,22 +259,35 @@ static void ph_xfer_done(server_rec *s, ph_xfer_t *x, CURLcode rc)
 {
     const ph_notify_chan_t *chan = ph_chan(x->chan);
     apr_pool_t *p = x->pool;
-    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
     ph_notify_result_e result;
+    ph_outbox_fate_e fate;
     apr_time_t now = apr_time_now();
-    apr_interval_time_t wait;
-    const char *why, *text;
-    apr_size_t len;
+    const char *why = NULL;
     long status = 0;
 
     if (rc == CURLE_OK) {
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     }
     result = ph_notify_classify(status);
-    if (result == PH_NOTIFY_SENT) {
-        ph_spool_remove(p, odir, x->fname);
+    if (result != PH_NOTIFY_SENT) {
+        if (rc != CURLE_OK) {
+            why = apr_psprintf(p, "%s: %s", chan->host, x->error[0]
+                               ? x->error : curl_easy_strerror(rc));
+        }
+        else {
+            why = apr_psprintf(p, "HTTP %ld from %s%s%s", status, chan->host,
+                               x->answer_len ? ": " : "", x->answer);
+        }
+        why = ph_notify_redact(p, chan, why);
+    }
+    fate = ph_outbox_done(p, x->fname, &x->item, x->chan, why,
+                          result == PH_NOTIFY_DEAD, now,
+                          PH_NOTIFY_BACKOFF_CAP, x->retry_after);
+    switch (fate) {
+    case PH_OUTBOX_SENT:
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                     "PH00050: sent notification %s \"%s\" to channel %s "
+                     PHLOGNO(00050)
+                     "sent notification %s \"%s\" to channel %s "
                      "(%s, HTTP %ld)", x->fname, x->item.subject, chan->name,
                      ph_notify_kind_name(chan->kind), status);
         ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
@@ -309,69 +295,44 @@ static void ph_xfer_done(server_rec *s, ph_xfer_t *x, CURLcode rc)
                       "\"channel\":\"%s\",\"attempts\":%u,\"status\":%ld}",
                       (apr_int64_t)apr_time_sec(now), x->fname, chan->name,
                       x->item.attempts + 1, status));
-        ph_chan_result(x->chan, NULL);
         ph_outbox_stats(p, NULL);
         return;
-    }
-
-    if (rc != CURLE_OK) {
-        why = apr_psprintf(p, "%s: %s", chan->host, x->error[0] ? x->error
-                           : curl_easy_strerror(rc));
-    }
-    else {
-        why = apr_psprintf(p, "HTTP %ld from %s%s%s", status, chan->host,
-                           x->answer_len ? ": " : "", x->answer);
-    }
-    why = ph_notify_redact(p, chan, why);
-    x->item.attempts++;
-    x->item.error = why;
-    wait = ph_outbox_backoff(x->item.attempts, PH_NOTIFY_BACKOFF_CAP);
-    if (x->retry_after > wait) {
-        wait = x->retry_after;          /* the service asked for longer */
-    }
-    x->item.next = now + wait;
-    text = ph_outbox_format(p, &x->item, &len);
-    ph_chan_result(x->chan, why);
-
-    if (result == PH_NOTIFY_DEAD
-        || now - x->item.created
-           >= apr_time_from_sec(ph_shared.conf->retry_period)) {
-        ph_spool_write(p, odir, x->fname, text, len);
-        ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), x->fname);
-        if (result == PH_NOTIFY_DEAD) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                         "PH00052: channel %s refused notification %s for "
-                         "good (%s): check the channel's URL and token; it "
-                         "stays in %s", chan->name, x->fname, why,
-                         ph_dir(p, PH_DIR_DEAD));
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
-                         "PH00053: gave up on notification %s for channel "
-                         "%s after %u attempts (%s); it stays in %s",
-                         x->fname, chan->name, x->item.attempts, why,
-                         ph_dir(p, PH_DIR_DEAD));
-        }
-        ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
-                      ",\"event\":\"notify_dead\",\"notify\":\"%s\","
-                      "\"channel\":\"%s\",\"attempts\":%u,\"status\":%ld,"
-                      "\"error\":%s}", (apr_int64_t)apr_time_sec(now),
-                      x->fname, chan->name, x->item.attempts, status,
-                      ph_text_json(p, why)));
-    }
-    else {
-        ph_spool_write(p, odir, x->fname, text, len);
+    case PH_OUTBOX_REFUSED:
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     PHLOGNO(00052) "channel %s refused notification %s for "
+                     "good (%s): check the channel's URL and token; it "
+                     "stays in %s", chan->name, x->fname, why,
+                     ph_dir(p, PH_DIR_DEAD));
+        break;
+    case PH_OUTBOX_EXPIRED:
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     PHLOGNO(00053) "gave up on notification %s for channel "
+                     "%s after %u attempts (%s); it stays in %s",
+                     x->fname, chan->name, x->item.attempts, why,
+                     ph_dir(p, PH_DIR_DEAD));
+        break;
+    case PH_OUTBOX_RETRY:
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "PH00051: notification %s for channel %s not sent "
+                     PHLOGNO(00051) "notification %s for channel %s not sent "
                      "(attempt %u): %s; retrying in %" APR_TIME_T_FMT " s",
                      x->fname, chan->name, x->item.attempts, why,
-                     apr_time_sec(wait));
+                     apr_time_sec(x->item.next - now));
         ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
                       ",\"event\":\"notify_failed\",\"notify\":\"%s\","
                       "\"channel\":\"%s\",\"attempts\":%u,\"status\":%ld,"
                       "\"retry_in\":%" APR_TIME_T_FMT ",\"error\":%s}",
                       (apr_int64_t)apr_time_sec(now), x->fname, chan->name,
-                      x->item.attempts, status, apr_time_sec(wait),
+                      x->item.attempts, status,
+                      apr_time_sec(x->item.next - now),
+                      ph_text_json(p, why)));
+        break;
+    }
+    if (fate != PH_OUTBOX_RETRY) {
+        ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
+                      ",\"event\":\"notify_dead\",\"notify\":\"%s\","
+                      "\"channel\":\"%s\",\"attempts\":%u,\"status\":%ld,"
+                      "\"error\":%s}", (apr_int64_t)apr_time_sec(now),
+                      x->fname, chan->name, x->item.attempts, status,
                       ph_text_json(p, why)));
     }
     ph_outbox_stats(p, apr_psprintf(p, "%s: %s", x->fname, why));
@@ -382,7 +343,7 @@ static void ph_xfer_done(server_rec *s, ph_xfer_t *x, CURLcode rc)
  * candidate, so a Good never overtakes the Error still being retried. */
 static void ph_notify_scan(server_rec *s, apr_pool_t *p)
 {
-    int nchan = ph_shared.conf->channels->nelts;
+    int nchan = ph_runtime_conf()->channels->nelts;
     char *seen = apr_pcalloc(p, (apr_size_t)nchan + 1);
     apr_array_header_t *files;
     int i;
@@ -393,15 +354,8 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
     }
     for (i = 0; i < files->nelts && !ph_notify_stopping; i++) {
         const char *fname = APR_ARRAY_IDX(files, i, char *);
-        const char *dot = strchr(fname, '.');
-        int chan = -1;
+        int chan = ph_outbox_channel(fname);
 
-        /* "<id>.<channel>.notify" */
-        if (dot) {
-            chan = ph_channel_find(ph_shared.conf, apr_pstrmemdup(p, dot + 1,
-                                   strlen(dot + 1)
-                                   - strlen(PH_NOTIFY_SUFFIX)));
-        }
         if (chan >= 0) {
             if (seen[chan] || ph_busy[chan]) {
                 seen[chan] = 1;
@@ -445,7 +399,7 @@ static void ph_notify_stop(void)
 {
     int i;
 
-    for (i = 0; ph_busy && i < ph_shared.conf->channels->nelts; i++) {
+    for (i = 0; ph_busy && i < ph_runtime_conf()->channels->nelts; i++) {
         if (ph_busy[i]) {
             ph_xfer_free(ph_busy[i]);
         }
@@ -465,7 +419,7 @@ static apr_status_t ph_notify_callback(int state, void *data,
                                        apr_pool_t *pool)
 {
     server_rec *s = data;
-    int nchan = ph_shared.conf->channels->nelts;
+    int nchan = ph_runtime_conf()->channels->nelts;
 
     switch (state) {
     case AP_WATCHDOG_STATE_STARTING:
@@ -478,7 +432,7 @@ static apr_status_t ph_notify_callback(int state, void *data,
                                               * (apr_size_t)(nchan + 1));
         if (nchan && (ph_multi = curl_multi_init()) == NULL) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                         "PH00057: libcurl cannot make a multi handle: "
+                         PHLOGNO(00057) "libcurl cannot make a multi handle: "
                          "notifications are not sent by this process");
         }
         ph_outbox_stats(pool, NULL);

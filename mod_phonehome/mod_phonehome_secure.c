@@ -30,9 +30,14 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "mod_phonehome.h"
+#include "mod_phonehome_private.h"
 #include "mod_phonehome_secure.h"
+#include "ph_conf.h"
+#include "ph_notify.h"
+#include "ph_sig.h"
 #include "ph_snapshot.h"
+#include "ph_spool.h"
+#include "ph_text.h"
 
 #define PH_DIR_MODE     0750
 #define PH_LOG_MODE     0640
@@ -64,7 +69,7 @@ static apr_status_t ph_refuse_entry(server_rec *s, const char *path,
                                     const char *why)
 {
     ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
-                 "PH00120: PhoneHomeStateDir: %s %s: refusing to start "
+                 PHLOGNO(00120) "PhoneHomeStateDir: %s %s: refusing to start "
                  "(root would act on it; remove it, and let httpd make it "
                  "again)", path, why);
     return APR_EGENERAL;
@@ -81,7 +86,8 @@ static apr_status_t ph_hand_over(server_rec *s, int fd, mode_t mode,
         apr_status_t rv = APR_FROM_OS_ERROR(errno);
 
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "PH00008: cannot give PhoneHomeStateDir %s to the User",
+                     PHLOGNO(00060)
+                     "cannot give PhoneHomeStateDir %s to the User",
                      path);
         return rv;
     }
@@ -116,7 +122,8 @@ static apr_status_t ph_entry(server_rec *s, apr_pool_t *p, int dfd,
     if (kind != 'o' && errno != EEXIST) {
         rv = APR_FROM_OS_ERROR(errno);
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "PH00008: cannot create PhoneHomeStateDir %s", path);
+                     PHLOGNO(00062)
+                     "cannot create PhoneHomeStateDir %s", path);
         return rv;
     }
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -155,7 +162,7 @@ apr_status_t ph_state_dir_prepare(server_rec *s, apr_pool_t *p,
     if (!created && errno != EEXIST) {
         rv = rv != APR_SUCCESS ? rv : APR_FROM_OS_ERROR(errno);
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
-                     "PH00008: cannot create PhoneHomeStateDir %s", dir);
+                     PHLOGNO(00008) "cannot create PhoneHomeStateDir %s", dir);
         return rv;
     }
     dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -190,7 +197,8 @@ apr_status_t ph_state_dir_prepare(server_rec *s, apr_pool_t *p,
     }
     if (statfs(dir, &sfs) == 0 && sfs.f_type == 0x01021994) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "PH00009: PhoneHomeStateDir %s is on tmpfs: the outbox "
+                     PHLOGNO(00009)
+                     "PhoneHomeStateDir %s is on tmpfs: the outbox "
                      "and the snapshot will not survive a reboot", dir);
     }
     return APR_SUCCESS;
@@ -218,7 +226,7 @@ int ph_clean_stop_take(server_rec *s, apr_pool_t *p)
     clean = S_ISREG(st.st_mode) && st.st_uid == geteuid();
     if (unlink(path) != 0) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, APR_FROM_OS_ERROR(errno), s,
-                     "PH00123: cannot remove %s: the next start after a "
+                     PHLOGNO(00123) "cannot remove %s: the next start after a "
                      "crash would not raise the seq floors", path);
         return 0;
     }
@@ -253,8 +261,8 @@ static apr_status_t ph_clean_stop_write(void *baton)
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_WARNING, APR_FROM_OS_ERROR(errno),
-                     cs->s, "PH00124: cannot write %s: the next start will "
-                     "raise the seq floors of keyed devices as after a "
+                     cs->s, PHLOGNO(00124) "cannot write %s: the next start "
+                     "will raise the seq floors of keyed devices as after a "
                      "crash", path ? path : PH_CLEAN_STOP);
     }
     apr_pool_destroy(p);
@@ -354,4 +362,95 @@ const char *ph_secret_keep(apr_pool_t *p, const char *secret,
     apr_pool_cleanup_register(p, k, ph_secret_cleanup,
                               apr_pool_cleanup_null);
     return mem;
+}
+
+/* Keys are read with the configuration, as root, so that a key file may be
+ * readable by root alone.  No message ever shows the key. */
+const char *ph_secret_key_load(apr_pool_t *p, ph_devconf_t *dc)
+{
+    const char *path = ap_server_root_relative(p, dc->key_file);
+    char *buf, err[120];
+    apr_size_t len;
+    apr_status_t rv;
+
+    const char *why;
+
+    if (path == NULL) {
+        return "not a path";
+    }
+    if ((why = ph_secret_file_check(p, path)) != NULL) {
+        return why;
+    }
+    rv = ph_spool_read(p, path, &buf, &len, 8192);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "cannot read the key file (%s)",
+                            apr_strerror(rv, err, sizeof(err)));
+    }
+    dc->key_file = path;
+    why = ph_sig_key_parse(p, buf, len, &dc->key, &dc->keylen);
+    if (why == NULL) {
+        dc->key = ph_secret_keep(p, dc->key, dc->keylen);
+    }
+    ph_secret_wipe(buf, len);
+    return why;
+}
+/* A channel's secret file, read as root like a Key= file; messages name
+ * the file, never what is in it. */
+const char *ph_secret_read(apr_pool_t *p, const char *file,
+                           const char **path, const char **secret)
+{
+    char *buf, err[120];
+    apr_size_t len;
+    apr_status_t rv;
+    const char *why;
+
+    *path = ap_server_root_relative(p, file);
+    if (*path == NULL) {
+        return apr_psprintf(p, "'%s' is not a path",
+                            ph_text_oneline(p, file));
+    }
+    if ((why = ph_secret_file_check(p, *path)) != NULL) {
+        return apr_psprintf(p, "%s %s", *path, why);
+    }
+    rv = ph_spool_read(p, *path, &buf, &len, 8192);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "cannot read %s (%s)", *path,
+                            apr_strerror(rv, err, sizeof(err)));
+    }
+    if ((why = ph_notify_secret(p, buf, len, secret)) != NULL) {
+        ph_secret_wipe(buf, len);
+        return apr_psprintf(p, "%s: %s", *path, why);
+    }
+    *secret = ph_secret_keep(p, *secret, strlen(*secret));
+    ph_secret_wipe(buf, len);
+    return NULL;
+}
+
+apr_status_t ph_secret_password_read(server_rec *s, apr_pool_t *p,
+                                    const char *file, const char **password)
+{
+    const char *why;
+    char *buf;
+    apr_size_t len;
+    apr_status_t rv;
+
+    if ((why = ph_secret_file_check(p, file)) != NULL) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     PHLOGNO(00129)
+                     "PhoneHomeSMTPAuth: the password file %s %s",
+                     file, why);
+        return APR_EACCES;
+    }
+    rv = ph_spool_read(p, file, &buf, &len, 4096);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     PHLOGNO(00013)
+                     "PhoneHomeSMTPAuth: cannot read the password "
+                     "file %s", file);
+        return rv;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    *password = ph_secret_keep(p, buf, strlen(buf));
+    ph_secret_wipe(buf, len);
+    return APR_SUCCESS;
 }

@@ -9,7 +9,9 @@
  * @file mod_phonehome_secure.h
  * @brief What root does at startup, done so that the User cannot turn it
  *        against root: the state directory, the clean-stop marker, and
- *        the ownership and modes of secret files.
+ *        secret files (their ownership and modes, reading them, keeping
+ *        them out of core dumps).  Level 1 of the glue: it depends on
+ *        mod_phonehome_private.h and the core only.
  */
 
 #ifndef MOD_PHONEHOME_SECURE_H
@@ -17,6 +19,8 @@
 
 #include "httpd.h"
 #include "apr_pools.h"
+
+#include "ph_conf.h"
 
 /**
  * Make PhoneHomeStateDir and its entries (queue/, outbox/, dead/,
@@ -57,5 +61,27 @@ const char *ph_secret_keep(apr_pool_t *p, const char *secret,
 
 /** Wipe @a len bytes so that the compiler cannot leave it out. */
 void ph_secret_wipe(void *buf, apr_size_t len);
+
+/**
+ * Read device @a dc's Key= file (relative to ServerRoot) as root, checked
+ * as ph_secret_file_check() says; the key is kept by ph_secret_keep().
+ * @return NULL, or why (no message ever shows the key)
+ */
+const char *ph_secret_key_load(apr_pool_t *p, ph_devconf_t *dc);
+
+/**
+ * Read a channel's secret file @a file (relative to ServerRoot) as root:
+ * @a path gets its full path, @a secret what it holds.
+ * @return NULL, or why, naming the file and never what is in it
+ */
+const char *ph_secret_read(apr_pool_t *p, const char *file,
+                           const char **path, const char **secret);
+
+/**
+ * Read the SMTP password from @a file as root (its first line); a refusal
+ * is logged (PH00129, PH00013).
+ */
+apr_status_t ph_secret_password_read(server_rec *s, apr_pool_t *p,
+                                     const char *file, const char **password);
 
 #endif /* MOD_PHONEHOME_SECURE_H */

@@ -23,8 +23,11 @@
 
 #include "apr_strings.h"
 
-#include "mod_phonehome.h"
-#include "mod_phonehome_status.h"
+#include "mod_phonehome_private.h"
+#include "mod_phonehome_config.h"
+#include "mod_phonehome_runtime.h"
+#include "mod_phonehome_status_html.h"
+#include "mod_phonehome_status_view.h"
 #include "ph_text.h"
 
 APLOG_USE_MODULE(phonehome);
@@ -94,11 +97,6 @@ static const char ph_css[] =
 "dl.facts dd{margin:0;min-width:0}\n"
 "table.plain{border-collapse:collapse}table.plain td,table.plain th{"
 "border:1px solid var(--line);padding:.2rem .4rem;text-align:left}\n";
-
-static apr_int64_t ph_sec(apr_time_t t)
-{
-    return (apr_int64_t)apr_time_sec(t);
-}
 
 int ph_status_css(request_rec *r)
 {
@@ -232,7 +230,7 @@ static void ph_html_card(ph_walk_t *w, const ph_device_t *d,
 {
     ph_card_ctx_t *c = baton;
     request_rec *r = w->r;
-    const char *disp = ph_display_name(p, ph_shared.conf, d->name);
+    const char *disp = ph_display_name(p, ph_runtime_conf(), d->name);
     const char *st = ph_state_name(d->state);
 
     (void)index;
@@ -525,7 +523,7 @@ static int ph_html_detail(request_rec *r, const ph_query_t *q,
 {
     apr_pool_t *p = r->pool;
     apr_time_t now = apr_time_now();
-    const char *disp = ph_text_html(p, ph_display_name(p, ph_shared.conf,
+    const char *disp = ph_text_html(p, ph_display_name(p, ph_runtime_conf(),
                                                        d->name));
     const char *st = ph_state_name(d->state);
 
@@ -580,7 +578,7 @@ static void ph_section_row(ph_walk_t *w, const ph_device_t *d,
     (void)index;
     ap_rprintf(w->r, "<tr><td>%s</td><td>%s</td><td><b>%s</b></td>"
                "<td>%s</td><td>%s</td></tr>\n", ph_text_html(p, d->name),
-               ph_text_html(p, ph_display_name(p, ph_shared.conf, d->name)),
+               ph_text_html(p, ph_display_name(p, ph_runtime_conf(), d->name)),
                ph_state_name(d->state), ph_human_ago(p, now, d->last_seen),
                ph_text_html(p, ph_html_when(p, d, now)));
 }
@@ -628,7 +626,7 @@ int ph_status_badge(request_rec *r, const char *name)
         return ph_status_refuse(r, HTTP_NOT_FOUND,
                                 apr_pstrcat(p, "no device ", name, NULL));
     }
-    label = ph_display_name(p, ph_shared.conf, d.name);
+    label = ph_display_name(p, ph_runtime_conf(), d.name);
     st = ph_state_name(d.state);
     /* Widths as shields.io estimates them: about 7 px a character. */
     lw = 10 + 7 * (int)(strlen(label) > 60 ? 60 : strlen(label));

@@ -180,3 +180,48 @@ int ph_outbox_due(apr_time_t next, apr_time_t now, apr_interval_time_t cap)
 {
     return next <= now || next - now > cap;
 }
+
+ph_outbox_fate_e ph_outbox_settle(ph_outbox_item_t *item, const char *why,
+                                  int permanent, apr_time_t now,
+                                  apr_interval_time_t retry_period,
+                                  apr_interval_time_t cap,
+                                  apr_interval_time_t retry_after)
+{
+    apr_interval_time_t wait;
+
+    if (why == NULL) {
+        return PH_OUTBOX_SENT;
+    }
+    item->attempts++;
+    item->error = why;
+    wait = ph_outbox_backoff(item->attempts, cap);
+    if (retry_after > wait) {
+        wait = retry_after;             /* the service asked for longer */
+    }
+    item->next = now + wait;
+    if (permanent) {
+        return PH_OUTBOX_REFUSED;
+    }
+    if (now - item->created >= retry_period) {
+        return PH_OUTBOX_EXPIRED;
+    }
+    return PH_OUTBOX_RETRY;
+}
+
+int ph_outbox_file_channel(const char *fname, char *name, apr_size_t size)
+{
+    const char *dot = strchr(fname, '.');
+    const char *end = strrchr(fname, '.');
+    apr_size_t n;
+
+    if (dot == NULL || end == dot) {
+        return 0;
+    }
+    n = (apr_size_t)(end - dot - 1);
+    if (n + 1 > size) {
+        return 0;
+    }
+    memcpy(name, dot + 1, n);
+    name[n] = '\0';
+    return 1;
+}

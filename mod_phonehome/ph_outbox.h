@@ -81,4 +81,34 @@ int ph_queue_due(const apr_array_header_t *names, apr_time_t now,
  */
 int ph_outbox_due(apr_time_t next, apr_time_t now, apr_interval_time_t cap);
 
+/** What becomes of an outbox file after an attempt (ph_outbox_settle). */
+typedef enum {
+    PH_OUTBOX_SENT = 0,     /**< delivered: remove the file */
+    PH_OUTBOX_RETRY,        /**< not yet: try again at item->next */
+    PH_OUTBOX_REFUSED,      /**< refused for good: to dead/ at once */
+    PH_OUTBOX_EXPIRED       /**< retried for the whole period: to dead/ */
+} ph_outbox_fate_e;
+
+/**
+ * Decide an attempt's outcome, for mail and channels alike.  @a why is
+ * NULL when the attempt succeeded, else the one-line reason; @a permanent
+ * when the server refused for good.  On failure @a item is updated for the
+ * file: one more attempt, the error, and the next attempt after the
+ * backoff (at most @a cap) or @a retry_after when that is longer (-1:
+ * none asked for).  A refusal wins over an expired @a retry_period
+ * (counted from item->created, wall clocks as the file keeps them).
+ */
+ph_outbox_fate_e ph_outbox_settle(ph_outbox_item_t *item, const char *why,
+                                  int permanent, apr_time_t now,
+                                  apr_interval_time_t retry_period,
+                                  apr_interval_time_t cap,
+                                  apr_interval_time_t retry_after);
+
+/**
+ * The channel name in a notification's file name, "<id>.<channel>.notify"
+ * (what lies between the first and the last dot), copied into @a name of
+ * @a size bytes; 0 when the name has no such part or it does not fit.
+ */
+int ph_outbox_file_channel(const char *fname, char *name, apr_size_t size);
+
 #endif /* PH_OUTBOX_H */

@@ -24,7 +24,11 @@
 
 #include <unistd.h>
 
-#include "mod_phonehome.h"
+#include "mod_phonehome_private.h"
+#include "mod_phonehome_config.h"
+#include "mod_phonehome_detect.h"
+#include "mod_phonehome_runtime.h"
+#include "ph_arm.h"
 #include "ph_event.h"
 #include "ph_fsm.h"
 #include "ph_snapshot.h"
@@ -47,7 +51,7 @@ static unsigned long ph_queue_seq;
 /* Note how long the watchdog held the lock, for ?auto; called with it. */
 static void ph_note_hold(apr_time_t since)
 {
-    ph_table_hdr_t *h = ph_shared.table.hdr;
+    ph_table_hdr_t *h = ph_runtime_table()->hdr;
     apr_uint32_t held = (apr_uint32_t)(ph_mono_now() - since);
 
     if (held > h->lock_usec_max) {
@@ -59,7 +63,7 @@ static void ph_note_hold(apr_time_t since)
  * outside it. */
 static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
 {
-    ph_table_t *t = &ph_shared.table;
+    ph_table_t *t = ph_runtime_table();
     ph_device_t *copy;
     apr_uint32_t used, id, changes, urgent;
     const char *buf;
@@ -68,13 +72,13 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
 
     /* Slots are only ever added, so 'used' read once bounds the copy; each
      * chunk is consistent with the beats around it. */
-    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+    if (ph_runtime_lock() != APR_SUCCESS) {
         return;
     }
     used = t->hdr->used;
     changes = t->hdr->changes;
     urgent = t->hdr->urgent_changes;
-    apr_global_mutex_unlock(ph_shared.mutex);
+    ph_unlock();
     if (!always && !ph_snapshot_due(ph_mono_now(), ph_last_snapshot,
                                     urgent != ph_snap_urgent,
                                     changes != ph_snap_changes)) {
@@ -88,7 +92,7 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
                                                      : used;
         apr_time_t held;
 
-        if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+        if (ph_runtime_lock() != APR_SUCCESS) {
             return;
         }
         held = ph_mono_now();
@@ -96,16 +100,15 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
             copy[id] = *ph_slot(NULL, id);
         }
         ph_note_hold(held);
-        apr_global_mutex_unlock(ph_shared.mutex);
+        ph_unlock();
     }
 
     buf = ph_snapshot_encode(p, copy, used, apr_time_now(), &len);
-    rv = ph_spool_write(p, ph_shared.conf->state_dir, PH_SNAPSHOT_FILE, buf,
-                        len);
+    rv = ph_spool_write(p, ph_dir(p, NULL), PH_SNAPSHOT_FILE, buf, len);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     "PH00023: cannot write the snapshot %s/%s",
-                     ph_shared.conf->state_dir, PH_SNAPSHOT_FILE);
+                     PHLOGNO(00023) "cannot write the snapshot %s/%s",
+                     ph_dir(p, NULL), PH_SNAPSHOT_FILE);
         ph_last_snapshot = ph_mono_now();   /* and again after a pause */
         return;
     }
@@ -117,8 +120,7 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
 apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
                                  apr_uint32_t nslots)
 {
-    const char *path = apr_pstrcat(p, ph_shared.conf->state_dir, "/",
-                                   PH_SNAPSHOT_FILE, NULL);
+    const char *path = ph_dir(p, PH_SNAPSHOT_FILE);
     ph_device_t *snap, *live;
     apr_uint32_t n, id;
     apr_time_t written;
@@ -134,12 +136,12 @@ apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
     }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
-                     "PH00024: cannot read the snapshot %s", path);
+                     PHLOGNO(00024) "cannot read the snapshot %s", path);
         return rv;
     }
     if ((why = ph_snapshot_decode(p, buf, len, &snap, &n, &written))) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "PH00024: ignoring the snapshot %s: %s", path, why);
+                     PHLOGNO(00061) "ignoring the snapshot %s: %s", path, why);
         return APR_EGENERAL;
     }
     /* slotmem's own copy is written at a clean stop; after a crash or a
@@ -153,7 +155,7 @@ apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
     }
     if (n > nslots) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "PH00025: the snapshot holds %u devices, "
+                     PHLOGNO(00025) "the snapshot holds %u devices, "
                      "PhoneHomeMaxDevices only %u: the rest are dropped",
                      n, nslots);
         n = nslots;
@@ -169,7 +171,8 @@ apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
         }
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                 "PH00026: restored %u device slots from the snapshot %s",
+                 PHLOGNO(00026)
+                 "restored %u device slots from the snapshot %s",
                  n, path);
     return APR_SUCCESS;
 }
@@ -177,11 +180,11 @@ apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
 static void ph_log_transition(server_rec *s, apr_pool_t *p,
                               const ph_event_t *e)
 {
-    const char *display = ph_display_name(p, ph_shared.conf, e->name);
+    const char *display = ph_display_name(p, ph_runtime_conf(), e->name);
 
     if (e->kind == PH_EV_DOWN) {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                     "PH00020: %s is down: %s", e->name, e->last_seen
+                     PHLOGNO(00020) "%s is down: %s", e->name, e->last_seen
                      ? apr_psprintf(p, "last beat %" APR_INT64_T_FMT
                                     " s ago", (apr_int64_t)apr_time_sec(
                                         e->time - e->last_seen))
@@ -189,7 +192,7 @@ static void ph_log_transition(server_rec *s, apr_pool_t *p,
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                     "PH00021: %s is up%s%s", e->name,
+                     PHLOGNO(00021) "%s is up%s%s", e->name,
                      e->kind == PH_EV_FIRST ? " (first beat)" : "",
                      e->rebooted ? " (new boot id: it restarted)" : "");
     }
@@ -204,7 +207,7 @@ static void ph_cap_undeclared(apr_array_header_t *events,
                               apr_array_header_t *ids, int from,
                               const ph_server_conf_t *c, apr_time_t now)
 {
-    ph_arm_budget_t *b = &ph_shared.table.hdr->arm_budget;
+    ph_arm_budget_t *b = &ph_runtime_table()->hdr->arm_budget;
     int i, j, any = 0;
 
     if (c->arm_after == 0) {
@@ -238,17 +241,18 @@ static void ph_arm_summary(server_rec *s, apr_pool_t *p, apr_time_t mono,
 {
     apr_uint32_t folded = 0;
 
-    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+    if (ph_runtime_lock() != APR_SUCCESS) {
         return;
     }
     /* The hour is monotonic, like the cap's (ph_cap_undeclared). */
-    folded = ph_arm_budget_summary(&ph_shared.table.hdr->arm_budget, mono);
-    apr_global_mutex_unlock(ph_shared.mutex);
+    folded = ph_arm_budget_summary(&ph_runtime_table()->hdr->arm_budget, mono);
+    ph_unlock();
     if (folded == 0) {
         return;
     }
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                 "PH00125: %u alert events of undeclared devices were not "
+                 PHLOGNO(00125)
+                 "%u alert events of undeclared devices were not "
                  "sent in the last hour (more than %d); declare the devices "
                  "you want to hear from with PhoneHomeDevice", folded,
                  PH_ARM_UNDECLARED_PER_HOUR);
@@ -260,8 +264,8 @@ static void ph_arm_summary(server_rec *s, apr_pool_t *p, apr_time_t mono,
 /* One tick: step every device; queue what changed. */
 static void ph_detect(server_rec *s, apr_pool_t *p)
 {
-    ph_server_conf_t *c = ph_shared.conf;
-    ph_table_t *t = &ph_shared.table;
+    ph_server_conf_t *c = ph_runtime_conf();
+    ph_table_t *t = ph_runtime_table();
     apr_array_header_t *events = apr_array_make(p, 4, sizeof(ph_event_t));
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
     apr_uint32_t *due = apr_palloc(p, sizeof(*due) * PH_CHUNK);
@@ -273,12 +277,12 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     ctx.grace = apr_time_from_sec(c->startup_grace);
     ctx.notify_first = c->notify_first_beat;
     ctx.arm_after = c->arm_after;
-    if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+    if (ph_runtime_lock() != APR_SUCCESS) {
         return;
     }
     ctx.started = t->hdr->started_mono;
     used = t->hdr->used;
-    apr_global_mutex_unlock(ph_shared.mutex);
+    ph_unlock();
 
     /* The scan reads the slots without the lock: beats never wait for it.
      * Only a slot that looks due (ph_fsm_due) is stepped, under the lock,
@@ -301,7 +305,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         if (n == 0) {
             continue;
         }
-        if (apr_global_mutex_lock(ph_shared.mutex) != APR_SUCCESS) {
+        if (ph_runtime_lock() != APR_SUCCESS) {
             return;
         }
         held = ph_mono_now();
@@ -335,15 +339,15 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         }
         ph_cap_undeclared(events, ids, i, c, ctx.now);
         ph_note_hold(held);
-        apr_global_mutex_unlock(ph_shared.mutex);
+        ph_unlock();
     }
-    if (apr_global_mutex_lock(ph_shared.mutex) == APR_SUCCESS) {
+    if (ph_runtime_lock() == APR_SUCCESS) {
         t->hdr->last_tick = begin;
         t->hdr->tick_usec = (apr_uint32_t)(ph_mono_now() - begin_mono);
         if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
             t->hdr->tick_usec_max = t->hdr->tick_usec;
         }
-        apr_global_mutex_unlock(ph_shared.mutex);
+        ph_unlock();
     }
 
     ph_arm_summary(s, p, begin_mono, begin);
@@ -365,8 +369,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         }
         APR_ARRAY_PUSH(lines, const char *) = "";
         batch = apr_array_pstrcat(p, lines, '\n');
-        rv = ph_spool_write(p, apr_pstrcat(p, c->state_dir, "/",
-                                           PH_DIR_QUEUE, NULL),
+        rv = ph_spool_write(p, ph_dir(p, PH_DIR_QUEUE),
                             apr_psprintf(p, "%" APR_TIME_T_FMT "-%"
                                          APR_PID_T_FMT "-%lu.ev", begin_mono,
                                          getpid(), ++ph_queue_seq),
@@ -374,10 +377,11 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         if (rv != APR_SUCCESS) {
             /* Not lost: report them again next tick. */
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                         "PH00022: cannot queue %d transitions in %s/%s; "
+                         PHLOGNO(00022)
+                         "cannot queue %d transitions in %s/%s; "
                          "retrying", events->nelts, c->state_dir,
                          PH_DIR_QUEUE);
-            if (apr_global_mutex_lock(ph_shared.mutex) == APR_SUCCESS) {
+            if (ph_runtime_lock() == APR_SUCCESS) {
                 for (i = 0; i < ids->nelts; i++) {
                     ph_device_t *d = ph_slot(NULL, APR_ARRAY_IDX(ids, i,
                                                                  apr_uint32_t));
@@ -388,7 +392,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
                         d->reported = (apr_byte_t)e->former;
                     }
                 }
-                apr_global_mutex_unlock(ph_shared.mutex);
+                ph_unlock();
             }
             return;
         }
@@ -406,7 +410,8 @@ static apr_status_t ph_detect_callback(int state, void *data,
     switch (state) {
     case AP_WATCHDOG_STATE_STARTING:
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
-                     "PH00027: detection runs in process %" APR_PID_T_FMT,
+                     PHLOGNO(00027)
+                     "detection runs in process %" APR_PID_T_FMT,
                      getpid());
         break;
     case AP_WATCHDOG_STATE_RUNNING:
@@ -421,30 +426,7 @@ static apr_status_t ph_detect_callback(int state, void *data,
     return APR_SUCCESS;
 }
 
-apr_status_t ph_watchdog_singleton(apr_pool_t *pconf, server_rec *s,
-                                   const char *name,
-                                   apr_interval_time_t interval,
-                                   ap_watchdog_callback_fn_t *callback)
-{
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
-    ap_watchdog_t *w;
-    apr_status_t rv;
-
-    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
-        return APR_ENOTIMPL;
-    }
-    /* A child watchdog (prefork has no parent ones), one process at once. */
-    rv = get_instance(&w, name, 0, 1, pconf);
-    if (rv == APR_SUCCESS) {
-        rv = register_callback(w, interval, s, callback);
-    }
-    return rv;
-}
-
-apr_status_t ph_watchdog_register(apr_pool_t *pconf, server_rec *s)
+apr_status_t ph_detect_register(apr_pool_t *pconf, server_rec *s)
 {
     ph_last_snapshot = 0;
     return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_DETECT, PH_TICK,

@@ -1,0 +1,381 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/*
+ * The outbox room: what both senders (mail, channels) share.
+ *   1. ph_queue_digest() turns queued transitions older than
+ *      PhoneHomeDigestWindow into mails, one per kind (Error, Good) and
+ *      recipient set, and notifications, one per kind and channel, written
+ *      to the outbox (synced) before the queue files are removed.  The
+ *      channels' watchdog (mod_phonehome_notify.c) calls it, since that
+ *      thread never blocks on a server.
+ *   2. ph_outbox_done() is the one settle step after an attempt, mail or
+ *      channel: the decision is the core's (ph_outbox_settle), the file is
+ *      removed, rewritten for the next attempt, or moved to dead/, and the
+ *      counts of the status page follow.
+ *   3. ph_outbox_stats() counts the queue, the outbox and dead/.
+ * Delivery is at least once: a crash between sending and removing the file
+ * sends it again rather than losing it.
+ */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+
+#include "apr_strings.h"
+
+#include <unistd.h>
+
+#include "mod_phonehome_private.h"
+#include "mod_phonehome_config.h"
+#include "mod_phonehome_outbox.h"
+#include "mod_phonehome_runtime.h"
+#include "ph_event.h"
+#include "ph_mail.h"
+#include "ph_notify.h"
+#include "ph_spool.h"
+#include "ph_text.h"
+
+APLOG_USE_MODULE(phonehome);
+
+static unsigned long ph_mail_seq;
+
+int ph_outbox_channel(const char *fname)
+{
+    char name[PH_NOTIFY_NAME_MAX + 1];
+
+    if (!ph_outbox_file_channel(fname, name, sizeof(name))) {
+        return -1;
+    }
+    return ph_channel_find(ph_runtime_conf(), name);
+}
+
+/* Files in @a dir ending in .mail or .notify; channels counted in @a per. */
+static int ph_count_dir(apr_pool_t *p, const char *dir, apr_uint32_t *per,
+                        int nchan, int *ok)
+{
+    apr_array_header_t *mails, *notes;
+    int i;
+
+    if (ph_spool_list(p, dir, PH_OUTBOX_SUFFIX, &mails)
+        || ph_spool_list(p, dir, PH_NOTIFY_SUFFIX, &notes)) {
+        *ok = 0;
+        return 0;
+    }
+    for (i = 0; i < notes->nelts; i++) {
+        int chan = ph_outbox_channel(APR_ARRAY_IDX(notes, i, char *));
+
+        if (chan >= 0 && chan < nchan) {
+            per[chan]++;
+        }
+    }
+    return mails->nelts + notes->nelts;
+}
+
+void ph_outbox_stats(apr_pool_t *p, const char *error)
+{
+    ph_chan_stat_t *cs = ph_runtime_chan_stats();
+    ph_table_hdr_t *h = ph_runtime_table()->hdr;
+    int nchan = ph_runtime_conf()->channels->nelts, ok = 1, i;
+    apr_uint32_t *queued = apr_pcalloc(p, sizeof(apr_uint32_t) * (nchan + 1));
+    apr_uint32_t *dead = apr_pcalloc(p, sizeof(apr_uint32_t) * (nchan + 1));
+    apr_array_header_t *pending;
+    int nqueued, ndead;
+
+    nqueued = ph_count_dir(p, ph_dir(p, PH_DIR_OUTBOX), queued, nchan, &ok);
+    ndead = ph_count_dir(p, ph_dir(p, PH_DIR_DEAD), dead, nchan, &ok);
+    if (!ok || ph_spool_list(p, ph_dir(p, PH_DIR_QUEUE), ".ev", &pending)) {
+        return;
+    }
+    if (ph_runtime_lock() != APR_SUCCESS) {
+        return;
+    }
+    h->outbox_queued = (apr_uint32_t)(nqueued + pending->nelts);
+    h->outbox_dead = (apr_uint32_t)ndead;
+    for (i = 0; i < nchan; i++) {
+        cs[i].queued = queued[i];
+        cs[i].dead = dead[i];
+    }
+    if (error) {
+        apr_cpystrn(h->last_error, error, sizeof(h->last_error));
+        h->last_error_time = apr_time_now();
+    }
+    ph_unlock();
+}
+
+/* Write @a fname into the outbox; logged when it cannot be. */
+static apr_status_t ph_outbox_put(server_rec *s, apr_pool_t *p,
+                                  const char *fname, const char *text,
+                                  apr_size_t len)
+{
+    apr_status_t rv = ph_spool_write(p, ph_dir(p, PH_DIR_OUTBOX), fname,
+                                     text, len);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     PHLOGNO(00033) "cannot write to the outbox %s",
+                     ph_dir(p, PH_DIR_OUTBOX));
+    }
+    return rv;
+}
+
+void ph_outbox_bury(server_rec *s, apr_pool_t *p, const char *fname,
+                    const char *what, const char *why)
+{
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                 PHLOGNO(00036)
+                 "%s/%s is not a %s we can send (%s): moved to %s",
+                 ph_dir(p, PH_DIR_OUTBOX), fname, what, why, PH_DIR_DEAD);
+    ph_spool_move(p, ph_dir(p, PH_DIR_OUTBOX), ph_dir(p, PH_DIR_DEAD),
+                  fname);
+}
+
+ph_outbox_fate_e ph_outbox_done(apr_pool_t *p, const char *fname,
+                                ph_outbox_item_t *item, int chan,
+                                const char *why, int permanent,
+                                apr_time_t now, apr_interval_time_t cap,
+                                apr_interval_time_t retry_after)
+{
+    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
+    ph_chan_stat_t *cs = chan >= 0 ? &ph_runtime_chan_stats()[chan] : NULL;
+    ph_outbox_fate_e fate;
+    const char *text;
+    apr_size_t len;
+
+    fate = ph_outbox_settle(item, why, permanent, now,
+                            apr_time_from_sec(ph_runtime_conf()->retry_period),
+                            cap, retry_after);
+    if (fate == PH_OUTBOX_SENT) {
+        ph_spool_remove(p, odir, fname);
+    }
+    else {
+        text = ph_outbox_format(p, item, &len);
+        ph_spool_write(p, odir, fname, text, len);
+        if (fate != PH_OUTBOX_RETRY) {
+            ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), fname);
+        }
+    }
+    if ((fate == PH_OUTBOX_SENT || cs) && ph_runtime_lock() == APR_SUCCESS) {
+        if (cs == NULL) {
+            ph_runtime_table()->hdr->mails_sent++;
+        }
+        else if (fate == PH_OUTBOX_SENT) {
+            cs->sent++;
+        }
+        else {
+            apr_cpystrn(cs->last_error, why, sizeof(cs->last_error));
+            cs->last_error_time = apr_time_now();
+        }
+        ph_unlock();
+    }
+    return fate;
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. Queue to outbox                                                  */
+
+typedef struct {
+    const char         *key;            /* word and recipients or channel */
+    int                 kind;
+    const apr_array_header_t *to;       /* mail: the recipients */
+    int                 chan;           /* else: the channel, or -1 */
+    apr_array_header_t *events;         /* const ph_event_t * */
+} ph_group_t;
+
+static ph_group_t *ph_group(apr_pool_t *p, apr_hash_t *by_key,
+                            apr_array_header_t *groups, const char *key,
+                            int kind)
+{
+    ph_group_t *g = apr_hash_get(by_key, key, APR_HASH_KEY_STRING);
+
+    if (g == NULL) {
+        g = apr_pcalloc(p, sizeof(*g));
+        g->key = key;
+        g->kind = kind;
+        g->chan = -1;
+        g->events = apr_array_make(p, 4, sizeof(ph_event_t *));
+        apr_hash_set(by_key, key, APR_HASH_KEY_STRING, g);
+        APR_ARRAY_PUSH(groups, ph_group_t *) = g;
+    }
+    return g;
+}
+
+/* A channel's notification: the events themselves, one queue line each;
+ * the request is built at every attempt (secrets stay in memory). */
+static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
+                                  ph_group_t *g, apr_time_t now,
+                                  const char *name, const ph_mail_t *m)
+{
+    const ph_notify_chan_t *chan = &APR_ARRAY_IDX(ph_runtime_conf()->channels,
+                                                  g->chan, ph_notify_chan_t);
+    apr_array_header_t *lines = apr_array_make(p, g->events->nelts,
+                                               sizeof(char *));
+    ph_outbox_item_t item;
+    const char *text, *fname;
+    apr_size_t len;
+    apr_status_t rv;
+    int i;
+
+    for (i = 0; i < g->events->nelts; i++) {
+        APR_ARRAY_PUSH(lines, const char *) = apr_pstrcat(p,
+            ph_event_format(p, APR_ARRAY_IDX(g->events, i,
+                                             const ph_event_t *)), "\n",
+            NULL);
+    }
+    memset(&item, 0, sizeof(item));
+    item.created = now;
+    item.subject = ph_mail_subject(p, m);
+    item.channel = chan->name;
+    item.message = apr_array_pstrcat(p, lines, 0);
+    text = ph_outbox_format(p, &item, &len);
+    fname = apr_pstrcat(p, name, ".", chan->name, PH_NOTIFY_SUFFIX, NULL);
+    if ((rv = ph_outbox_put(s, p, fname, text, len)) != APR_SUCCESS) {
+        return rv;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                 PHLOGNO(00058) "queued notification %s \"%s\" for channel %s",
+                 fname, item.subject, chan->name);
+    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
+                  ",\"event\":\"notify_queued\",\"notify\":\"%s\","
+                  "\"channel\":\"%s\",\"devices\":%d}",
+                  (apr_int64_t)apr_time_sec(now), fname, chan->name,
+                  g->events->nelts));
+    return APR_SUCCESS;
+}
+
+static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
+                                  ph_group_t *g, apr_time_t now)
+{
+    ph_server_conf_t *c = ph_runtime_conf();
+    const char **displays = apr_palloc(p, sizeof(char *) * g->events->nelts);
+    ph_outbox_item_t item;
+    ph_mail_t m;
+    const char *text, *name;
+    apr_size_t len;
+    apr_status_t rv;
+    int i;
+
+    for (i = 0; i < g->events->nelts; i++) {
+        displays[i] = ph_display_name(p, c, APR_ARRAY_IDX(g->events, i,
+                                                          const ph_event_t *)->name);
+    }
+    name = apr_psprintf(p, "%" APR_TIME_T_FMT "-%" APR_PID_T_FMT "-%lu",
+                        now, getpid(), ++ph_mail_seq);
+    memset(&m, 0, sizeof(m));
+    m.from = c->mail_from;
+    m.to = g->to;
+    m.monitor = c->monitor_name;
+    m.now = now;
+    m.n = g->events->nelts;
+    m.events = (const ph_event_t * const *)g->events->elts;
+    m.displays = displays;
+    m.msgid = name;
+    if (g->chan >= 0) {
+        return ph_notify_add(s, p, g, now, name, &m);
+    }
+
+    memset(&item, 0, sizeof(item));
+    item.created = now;
+    item.subject = ph_mail_subject(p, &m);
+    item.rcpt = (apr_array_header_t *)g->to;
+    item.message = ph_mail_compose(p, &m);
+    text = ph_outbox_format(p, &item, &len);
+    rv = ph_outbox_put(s, p, apr_pstrcat(p, name, PH_OUTBOX_SUFFIX, NULL),
+                       text, len);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                 PHLOGNO(00034) "queued mail %s \"%s\" to %s", name,
+                 item.subject, apr_array_pstrcat(p, g->to, ','));
+    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
+                  ",\"event\":\"mail_queued\",\"mail\":\"%s\","
+                  "\"devices\":%d}", (apr_int64_t)apr_time_sec(now), name,
+                  g->events->nelts));
+    return APR_SUCCESS;
+}
+
+void ph_queue_digest(server_rec *s, apr_pool_t *p)
+{
+    ph_server_conf_t *c = ph_runtime_conf();
+    const char *qdir = ph_dir(p, PH_DIR_QUEUE);
+    apr_array_header_t *files, *groups;
+    apr_time_t now = apr_time_now();
+    apr_hash_t *by_key;
+    int i, failed = 0;
+
+    if (ph_spool_list(p, qdir, ".ev", &files) != APR_SUCCESS
+        || files->nelts == 0) {
+        return;
+    }
+    /* Names start with the detection time, monotonic. */
+    if (!ph_queue_due(files, ph_mono_now(),
+                      apr_time_from_sec(c->digest_window))) {
+        return;
+    }
+
+    groups = apr_array_make(p, 2, sizeof(ph_group_t *));
+    by_key = apr_hash_make(p);
+    for (i = 0; i < files->nelts; i++) {
+        const char *fname = APR_ARRAY_IDX(files, i, char *);
+        char *buf, *line, *last;
+        apr_size_t len;
+
+        if (ph_spool_read(p, apr_pstrcat(p, qdir, "/", fname, NULL), &buf,
+                          &len, 64 * 1024 * 1024) != APR_SUCCESS) {
+            continue;
+        }
+        for (line = apr_strtok(buf, "\n", &last); line;
+             line = apr_strtok(NULL, "\n", &last)) {
+            ph_event_t *e = apr_palloc(p, sizeof(*e));
+            const apr_array_header_t *to;
+            const char *why, *key;
+            ph_group_t *g;
+            int chan;
+
+            if ((why = ph_event_parse(e, line)) != NULL) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                             PHLOGNO(00035)
+                             "skipping a line of %s/%s: %s", qdir,
+                             fname, why);
+                continue;
+            }
+            /* Digests per channel exactly as for mail: one per kind. */
+            for (chan = 0; chan < c->channels->nelts; chan++) {
+                if (!ph_route_channel(c, e->name, chan)) {
+                    continue;
+                }
+                g = ph_group(p, by_key, groups, apr_psprintf(p, "%s|#%d",
+                             ph_event_word(e->kind), chan), e->kind);
+                g->chan = chan;
+                APR_ARRAY_PUSH(g->events, const ph_event_t *) = e;
+            }
+            to = ph_recipients(c, e->name);
+            if (to == NULL || to->nelts == 0 || c->mail_from == NULL
+                || !ph_route_mail(c, e->name)) {
+                continue;               /* logged at detection; no mail */
+            }
+            key = apr_pstrcat(p, ph_event_word(e->kind), "|",
+                              apr_array_pstrcat(p, to, ','), NULL);
+            g = ph_group(p, by_key, groups, key, e->kind);
+            g->to = to;
+            APR_ARRAY_PUSH(g->events, const ph_event_t *) = e;
+        }
+    }
+    for (i = 0; i < groups->nelts; i++) {
+        if (ph_outbox_add(s, p, APR_ARRAY_IDX(groups, i, ph_group_t *),
+                          now) != APR_SUCCESS) {
+            failed = 1;
+        }
+    }
+    if (failed) {
+        return;                 /* keep the queue; try again next tick */
+    }
+    for (i = 0; i < files->nelts; i++) {
+        ph_spool_remove(p, qdir, APR_ARRAY_IDX(files, i, char *));
+    }
+}

@@ -1,0 +1,131 @@
+/* Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *     http://www.apache.org/licenses/LICENSE-2.0
+ */
+
+/**
+ * @file mod_phonehome_runtime.h
+ * @brief The runtime room: what lives while httpd runs.  The device table
+ *        in shared memory (slotmem, the index, the per-address and
+ *        per-channel counts) and its mutex, the paths in PhoneHomeStateDir
+ *        (ph_dir() is the only place one is built), the events.log writer,
+ *        the monotonic clock, and the helper that puts a callback on a
+ *        singleton watchdog.  The segment is a static of
+ *        mod_phonehome_runtime.c, reached only through these accessors.
+ *        Level 3 of the glue: it depends on the config and secure rooms,
+ *        private and the core.
+ */
+
+#ifndef MOD_PHONEHOME_RUNTIME_H
+#define MOD_PHONEHOME_RUNTIME_H
+
+#include "httpd.h"
+#include "mod_watchdog.h"
+
+#include <time.h>
+
+#include "mod_phonehome_config.h"
+#include "ph_device.h"
+#include "ph_rate.h"
+#include "ph_table.h"
+
+/** The clock every deadline is measured on (see ph_fsm.h): it never steps
+ *  and all children of one boot share it. */
+static APR_INLINE apr_time_t ph_mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (apr_time_t)ts.tv_sec * APR_USEC_PER_SEC
+           + (apr_time_t)(ts.tv_nsec / 1000);
+}
+
+/** A channel's counts for the status page, in shared memory (one per
+ *  PhoneHomeNotify, in configuration order; reset by every restart). */
+typedef struct ph_chan_stat_t {
+    apr_uint32_t        queued;             /* in outbox/ */
+    apr_uint32_t        dead;               /* in dead/ */
+    apr_uint64_t        sent;               /* since httpd (re)started */
+    apr_time_t          last_error_time;
+    char                last_error[160];    /* redacted, one line */
+} ph_chan_stat_t;
+
+/* ------------------------------------------------------------------ */
+/* Accessors (valid once post_config has run; inherited by the children) */
+
+/** The main server's configuration, or NULL before post_config. */
+ph_server_conf_t *ph_runtime_conf(void);
+
+/** The device table (its header is hdr; lock it to read or write). */
+ph_table_t *ph_runtime_table(void);
+
+/** Whether the table is there to serve a request. */
+int ph_runtime_ready(void);
+
+/** PhoneHomeRegisterLimit's buckets per client address (PH_RATE_IPS). */
+ph_rate_ip_t *ph_runtime_rate_ips(void);
+
+/** One ph_chan_stat_t per PhoneHomeNotify channel. */
+ph_chan_stat_t *ph_runtime_chan_stats(void);
+
+/** The device in slot @a id (the table must be locked to write it). */
+ph_device_t *ph_slot(void *baton, apr_uint32_t id);
+
+/** Lock the table for a request; logged (PH00010) if it cannot be. */
+apr_status_t ph_lock(request_rec *r);
+
+/** Lock the table from a watchdog thread (a failure is not logged). */
+apr_status_t ph_runtime_lock(void);
+
+/** Unlock what ph_lock() or ph_runtime_lock() locked. */
+void ph_unlock(void);
+
+/** The path of @a sub (PH_DIR_QUEUE, PH_EVENTS_LOG, ...) in
+ *  PhoneHomeStateDir; @a sub NULL: the directory itself. */
+const char *ph_dir(apr_pool_t *p, const char *sub);
+
+/** Append one JSON line to StateDir/events.log (one write, O_APPEND). */
+void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
+
+/** Register @a callback on a singleton child watchdog named @a name. */
+apr_status_t ph_watchdog_singleton(apr_pool_t *pconf, server_rec *s,
+                                   const char *name,
+                                   apr_interval_time_t interval,
+                                   ap_watchdog_callback_fn_t *callback);
+
+/* ------------------------------------------------------------------ */
+/* The lifecycle, called by mod_phonehome.c's hooks in this order        */
+
+/** pre_config: register the mutex type (the Mutex directive's name). */
+int ph_runtime_pre_config(apr_pool_t *pconf);
+
+/** check_config: the modules the runtime needs (PH00001, PH00002). */
+int ph_runtime_check(server_rec *s);
+
+/**
+ * post_config, first half: the segment for this generation, the state
+ * directory made (as root) and the secrets read.  @a cold is set on a
+ * real start (not a graceful restart): then the caller restores the
+ * snapshot into the slots before ph_runtime_attach().
+ * @return OK or HTTP_INTERNAL_SERVER_ERROR (logged)
+ */
+int ph_runtime_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                      int *cold);
+
+/**
+ * post_config, second half: monotonic times rebased after a cold start,
+ * the index rebuilt under a new key, the slots brought in line with this
+ * configuration, the seq floors of keyed devices, and the mutex.
+ * @return OK or HTTP_INTERNAL_SERVER_ERROR (logged)
+ */
+int ph_runtime_attach(apr_pool_t *pconf, server_rec *s);
+
+/** post_config, last: the debug line that the table is ready. */
+void ph_runtime_log_ready(server_rec *s);
+
+/** child_init: attach the mutex in the child. */
+void ph_runtime_child_init(apr_pool_t *p, server_rec *s);
+
+#endif /* MOD_PHONEHOME_RUNTIME_H */
