@@ -26,12 +26,14 @@ others.  SIGTERM or SIGINT stops it (exit status 0).
 
 import argparse
 import json
-import os
 import signal
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.dont_write_bytecode = True   # no __pycache__ in t/ (it ships whole)
+import phsink  # noqa: E402  (t/phsink.py, beside this file)
 
 
 class Recorder:
@@ -50,12 +52,7 @@ class Recorder:
     def record(self, entry):
         line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
         with self.lock:
-            fd = os.open(self.a.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-                         0o644)
-            try:
-                os.write(fd, line)
-            finally:
-                os.close(fd)
+            phsink.append_line(self.a.log, line)
 
 
 def make_handler(rec):
@@ -100,14 +97,13 @@ def make_handler(rec):
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="http_sink.py",
                                 description="HTTP receiver for tests")
-    p.add_argument("--port", type=int, required=True)
+    phsink.add_common_args(p)
     p.add_argument("--log", required=True)
     p.add_argument("--status", type=int, default=200)
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
     p.add_argument("--fail-status", type=int, default=503)
     p.add_argument("--retry-after")
     p.add_argument("--hang", action="store_true")
-    p.add_argument("--pidfile")
     return p.parse_args(argv)
 
 
@@ -117,8 +113,7 @@ def main(argv):
         server = ThreadingHTTPServer(("127.0.0.1", a.port),
                                      make_handler(Recorder(a)))
     except OSError as e:
-        print("http_sink: 127.0.0.1:%d: %s" % (a.port, e), file=sys.stderr)
-        return 3
+        return phsink.bind_failed("http_sink", a.port, e)
     server.daemon_threads = True
 
     def stop(signum, frame):
@@ -126,20 +121,11 @@ def main(argv):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    if a.pidfile:
-        tmp = "%s.tmp-%d" % (a.pidfile, os.getpid())
-        with open(tmp, "w") as f:
-            f.write("%d\n" % os.getpid())
-        os.rename(tmp, a.pidfile)
     try:
-        server.serve_forever(poll_interval=0.1)
+        with phsink.PidFile(a.pidfile):
+            server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()
-        if a.pidfile:
-            try:
-                os.unlink(a.pidfile)
-            except OSError:
-                pass
     return 0
 
 

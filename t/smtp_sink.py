@@ -43,6 +43,9 @@ import ssl
 import sys
 import warnings
 
+sys.dont_write_bytecode = True   # no __pycache__ in t/ (it ships whole)
+import phsink  # noqa: E402  (t/phsink.py, beside this file)
+
 # aiosmtpd warns (warnings and log.warning) about AUTH without TLS, which is
 # exactly what this sink is for; keep stderr for real errors.
 warnings.simplefilter("ignore")
@@ -144,14 +147,13 @@ def make_authenticator(user, password):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="smtp_sink.py", description="SMTP sink for tests")
-    p.add_argument("--port", type=int, required=True)
+    phsink.add_common_args(p)
     p.add_argument("--dir", required=True)
     p.add_argument("--auth", metavar="USER:PASSWORD")
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
     p.add_argument("--delay", type=float, default=0.0, metavar="S")
     p.add_argument("--tls-cert", metavar="FILE")
     p.add_argument("--tls-key", metavar="FILE")
-    p.add_argument("--pidfile")
     a = p.parse_args(argv)
     if a.auth is not None and ":" not in a.auth:
         p.error("--auth wants USER:PASSWORD")
@@ -188,20 +190,11 @@ async def serve(a):
                                                           **kw),
                                       host="127.0.0.1", port=a.port,
                                       reuse_address=True)
-    if a.pidfile:
-        tmp = "%s.tmp-%d" % (a.pidfile, os.getpid())
-        with open(tmp, "w") as f:
-            f.write("%d\n" % os.getpid())
-        os.rename(tmp, a.pidfile)
     try:
-        await stop.wait()
+        with phsink.PidFile(a.pidfile):
+            await stop.wait()
     finally:
         server.close()
-        if a.pidfile:
-            try:
-                os.unlink(a.pidfile)
-            except OSError:
-                pass
         # Drop sessions still open rather than wait for their clients.
         me = asyncio.current_task()
         tasks = [t for t in asyncio.all_tasks() if t is not me]
@@ -218,8 +211,7 @@ def main(argv):
     try:
         asyncio.run(serve(a))
     except OSError as e:
-        print("smtp_sink: 127.0.0.1:%d: %s" % (a.port, e), file=sys.stderr)
-        return 3
+        return phsink.bind_failed("smtp_sink", a.port, e)
     return 0
 
 

@@ -8,37 +8,20 @@ package PhSmtp;
 #   is $mails[0]{headers}{to}, ...;
 #   like decode_subject($mails[0]{headers}{subject}), qr/.../;
 #
-# Every path derives from Apache::Test's t_dir, since the suite runs from a
-# copy of t/.
+# Starting, stopping and polling are PhSink's.
 use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
 use Encode ();
-use File::Path qw(make_path);
-use File::Spec;
-use File::Temp ();
-use IO::Socket::INET;
 use MIME::Base64 ();
-use POSIX ();
-use Time::HiRes qw(sleep time);
 
 use Apache::Test ();
+use PhSink ();
 
 our @EXPORT_OK = qw(start_smtp decode_subject parse_mail read_mail);
 
-my $PYTHON = '/usr/bin/python3';
-
 sub _t_dir { Apache::Test::vars('t_dir') }
-
-sub _free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
 
 # start_smtp(auth => 'user:pw', fail_first => N, delay => S, name => 'label',
 #            tls_cert => 'cert.pem', tls_key => 'key.pem',  (offers STARTTLS)
@@ -46,40 +29,18 @@ sub _free_port {
 # Dies if the sink does not come up.
 sub start_smtp {
     my (%o) = @_;
-    my $top = File::Spec->catdir(_t_dir(), 'smtp');
-    make_path($top);
-    my $label = defined $o{name} ? $o{name} : 'sink';
-    $label =~ s/[^\w.-]+/_/g;
-    my $dir = File::Temp::tempdir("$label-$$-XXXXXX", DIR => $top, CLEANUP => 0);
-    my $self = bless {
-        dir        => $dir,
-        pidfile    => "$dir.pid",
-        logfile    => "$dir.log",
-        auth       => $o{auth},
-        fail_first => $o{fail_first},
-        delay      => $o{delay},
-        tls_cert   => $o{tls_cert},
-        tls_key    => $o{tls_key},
-        owner      => $$,
-    }, 'PhSmtp::Server';
+    my $self = PhSink::create('PhSmtp::Server', 'smtp', $o{name},
+                              map { $_ => $o{$_} }
+                              qw(auth fail_first delay tls_cert tls_key));
+    my $dir = $self->{dir} = $self->{base};
+    $self->{pidfile} = "$dir.pid";
+    $self->{errfile} = "$dir.log";
     # port => N: that port (a sink that replaces another one in a test).
     if ($o{port}) {
         $self->{port} = $o{port};
-        my $deadline = time + 15;
-        until ($self->start) {
-            die "smtp_sink did not start:\n" . $self->log
-                if time > $deadline || $self->log !~ /address already in use/i;
-            sleep 0.1;
-        }
-        return $self;
+        return $self->start_on_port('smtp_sink');
     }
-    # free_port() then bind is racy: on a lost race, try another port.
-    for my $try (1 .. 5) {
-        $self->{port} = _free_port();
-        return $self if $self->start;
-        last if $self->log !~ /address already in use/i;
-    }
-    die "smtp_sink did not start:\n" . $self->log;
+    return $self->start_free_port('smtp_sink');
 }
 
 # The mail files of a sink directory, parsed, in arrival order.
@@ -174,39 +135,17 @@ sub _decode_word {
 package PhSmtp::Server;
 use strict;
 use warnings FATAL => 'all';
-use POSIX ();
-use Time::HiRes qw(sleep time);
 
-sub port { $_[0]{port} }
-sub dir  { $_[0]{dir} }
-sub pid  { $_[0]{pid} }
+our @ISA = ('PhSink');
+
+sub dir { $_[0]{dir} }
 
 # What the sink wrote on stderr (its own log file, next to its directory).
-sub log {
-    my $self = shift;
-    open my $fh, '<', $self->{logfile} or return '';
-    local $/;
-    return scalar <$fh>;
-}
+sub log { $_[0]->output }
 
-sub running {
+sub command {
     my $self = shift;
-    my $pid = $self->{pid} or return 0;
-    my $r = waitpid $pid, POSIX::WNOHANG();
-    if ($r == $pid || $r < 0) {
-        $self->{status} = $?;
-        delete $self->{pid};
-        return 0;
-    }
-    return 1;
-}
-
-# (Re)start the sink on the same port and directory.  True once it listens.
-sub start {
-    my $self = shift;
-    return 1 if $self->running;
-    unlink $self->{pidfile};
-    my @cmd = ($PYTHON, PhSmtp::_t_dir() . '/smtp_sink.py',
+    my @cmd = ($PhSink::PYTHON, PhSmtp::_t_dir() . '/smtp_sink.py',
                '--port', $self->{port}, '--dir', $self->{dir},
                '--pidfile', $self->{pidfile});
     push @cmd, '--auth', $self->{auth} if defined $self->{auth};
@@ -214,49 +153,7 @@ sub start {
     push @cmd, '--delay', $self->{delay} if $self->{delay};
     push @cmd, '--tls-cert', $self->{tls_cert} if $self->{tls_cert};
     push @cmd, '--tls-key', $self->{tls_key} if $self->{tls_key};
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if (!$pid) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', $self->{logfile};
-        open STDERR, '>>', $self->{logfile};
-        { exec { $cmd[0] } @cmd }
-        print STDERR "exec $cmd[0]: $!\n";
-        POSIX::_exit(127);
-    }
-    $self->{pid} = $pid;
-    my $deadline = time + 15;
-    while (time < $deadline) {
-        if (open my $fh, '<', $self->{pidfile}) {
-            my $p = <$fh>;
-            return 1 if defined $p && $p =~ /^(\d+)/ && $1 == $pid;
-        }
-        return 0 unless $self->running;
-        sleep 0.05;
-    }
-    $self->stop;
-    return 0;
-}
-
-# SIGTERM and wait (up to 15 s, then SIGKILL).  True if it is gone.
-sub stop {
-    my $self = shift;
-    my $pid = $self->{pid} or return 1;
-    kill 'TERM', $pid;
-    my $deadline = time + 15;
-    while (time < $deadline) {
-        last unless $self->running;
-        sleep 0.02;
-    }
-    if ($self->{pid}) {
-        kill 'KILL', $pid;
-        waitpid $pid, 0;
-        delete $self->{pid};
-        unlink $self->{pidfile};
-        return 0;
-    }
-    unlink $self->{pidfile};
-    return 1;
+    return @cmd;
 }
 
 # The commands the sink saw, in order: ['EHLO', 0], ['STARTTLS', 0],
@@ -273,19 +170,7 @@ sub mails { PhSmtp::_mails_in($_[0]{dir}) }
 # Poll every 0.1 s until there are at least $n mails or $seconds pass.
 sub wait_mails {
     my ($self, $n, $seconds) = @_;
-    $seconds = 10 unless defined $seconds;
-    my $deadline = time + $seconds;
-    while (1) {
-        my @m = $self->mails;
-        return @m if @m >= $n || time >= $deadline;
-        sleep 0.1;
-    }
-}
-
-sub DESTROY {
-    my $self = shift;
-    local ($?, $!, $@);
-    $self->stop if $self->{pid} && $self->{owner} == $$;
+    return $self->wait_for(sub { $self->mails }, $n, $seconds);
 }
 
 1;
