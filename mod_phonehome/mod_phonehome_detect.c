@@ -377,10 +377,9 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         if (rv != APR_SUCCESS) {
             /* Not lost: report them again next tick. */
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                         PHLOGNO(00022)
-                         "cannot queue %d transitions in %s/%s; "
-                         "retrying", events->nelts, c->state_dir,
-                         PH_DIR_QUEUE);
+                         PHLOGNO(00022) "cannot queue %d transitions in "
+                         "%s; retrying", events->nelts,
+                         ph_dir(p, PH_DIR_QUEUE));
             if (ph_runtime_lock() == APR_SUCCESS) {
                 for (i = 0; i < ids->nelts; i++) {
                     ph_device_t *d = ph_slot(NULL, APR_ARRAY_IDX(ids, i,
