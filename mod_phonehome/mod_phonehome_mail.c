@@ -337,14 +337,6 @@ static void ph_mail_fix_home(server_rec *s, apr_pool_t *p)
     setenv("HOME", "/nonexistent", 1);
 }
 
-static apr_time_t ph_monotonic_sec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (apr_time_t)ts.tv_sec;
-}
-
 /* What On let through, said at most once an hour (and again at once when
  * the problem changes): a mail still went, so it is not an error. */
 static void ph_tls_notice(server_rec *s, apr_pool_t *p,
@@ -354,7 +346,7 @@ static void ph_tls_notice(server_rec *s, apr_pool_t *p,
     static apr_time_t last_at;
     ph_server_conf_t *c = ph_runtime_conf();
     const char *what;
-    apr_time_t now = ph_monotonic_sec();
+    apr_time_t now = apr_time_sec(ph_mono_now());
 
     if (t->mode != PH_TLS_ON) {
         return;
