@@ -51,8 +51,24 @@ modules=$(apxs -q LIBEXECDIR)
 stop_demo && sleep 1
 mkdir -p "$run/conf" "$run/logs" "$run/run" "$run/state" "$run/htdocs" "$run/mail"
 
-# The mail catcher: a real SMTP server on 127.0.0.1 that files each mail.
+# The mail catcher: a real SMTP server on 127.0.0.1 that files each mail,
+# offering STARTTLS with a certificate for 127.0.0.1 from a private CA (as
+# a provider's submission port does); httpd trusts that CA and refuses to
+# send unless the certificate verifies (PhoneHomeSMTPStartTLS Required).
+if [ ! -s "$run/conf/smtp-cert.pem" ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$run/conf/ca-key.pem" -out "$run/conf/ca.pem" -days 3650 \
+        -subj "/CN=mod_phonehome demo CA" >/dev/null 2>&1
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$run/conf/smtp-key.pem" -out "$run/conf/smtp.csr" \
+        -subj /CN=127.0.0.1 >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$run/conf/smtp.ext"
+    openssl x509 -req -in "$run/conf/smtp.csr" -CA "$run/conf/ca.pem" \
+        -CAkey "$run/conf/ca-key.pem" -CAcreateserial -days 3650 \
+        -extfile "$run/conf/smtp.ext" -out "$run/conf/smtp-cert.pem" >/dev/null 2>&1
+fi
 /usr/bin/python3 "$top/t/smtp_sink.py" --port "$smtp_port" --dir "$run/mail" \
+    --tls-cert "$run/conf/smtp-cert.pem" --tls-key "$run/conf/smtp-key.pem" \
     --pidfile "$run/smtp.pid" 2>"$run/logs/smtp.log" &
 # The phone channel: a local HTTP server standing in for ntfy, one JSON
 # line per notification in push.log.
@@ -110,6 +126,8 @@ PhoneHomeMaxAge 15
 PhoneHomeStartupGrace 5
 PhoneHomeDigestWindow 2
 PhoneHomeSMTPServer 127.0.0.1:$smtp_port
+PhoneHomeSMTPStartTLS Required
+PhoneHomeSMTPCAFile conf/ca.pem
 # The same alerts on a phone, through an ntfy server (here a local stand-in).
 PhoneHomeNotify phone ntfy+http://127.0.0.1:$push_port/pi-alerts
 PhoneHomeDevice kitchen-pi Name="Kitchen Pi" MaxAge=10 Key=$run/kitchen.key
@@ -169,7 +187,8 @@ mod_phonehome demo is running (httpd pid $(cat "$run/logs/httpd.pid")).
   Bring kitchen-pi back:
                  pi-client/phonehome --device kitchen-pi --key-file $run/kitchen.key \\
                      --state-file $run/seq-kitchen $url
-  Alert mail:    $run/mail/ (a local SMTP server on 127.0.0.1:$smtp_port)
+  Alert mail:    $run/mail/ (a local SMTP server on 127.0.0.1:$smtp_port, over
+                 verified STARTTLS: PhoneHomeSMTPStartTLS Required)
   Phone:         $run/push.log (ntfy-style pushes to 127.0.0.1:$push_port)
   Logs:          $run/logs/error_log, $run/state/events.log
   Stop:          ./demo.sh stop

@@ -157,10 +157,12 @@ static apr_status_t ph_mail_tls_init(apr_pool_t *pconf, server_rec *s)
     }
     apr_pool_cleanup_register(pconf, ctx, ph_tls_ctx_free,
                               apr_pool_cleanup_null);
-    /* TLS 1.2 only: libesmtp 1.1.0 polls the socket for a reply that a
-     * TLS 1.3 post-handshake message has left in OpenSSL's buffer, and the
-     * session hangs until its timeout (seen one session in a few, against
-     * aiosmtpd); 1.2 never did in our runs. */
+    /* TLS 1.2 at most.  Under TLS 1.3 the server sends its session
+     * tickets after the handshake, so the socket is readable when
+     * libesmtp 1.1.0 has just queued EHLO; its loop (protocol.c) serves a
+     * readable socket before flushing what it wrote, so it waits for the
+     * answer to an EHLO it has not sent until the session times out
+     * (every session against Postfix 3.7, one in a few against aiosmtpd). */
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);

@@ -49,7 +49,7 @@ typedef struct ph_chan_stat_t {
     apr_uint32_t        dead;               /* in dead/ */
     apr_uint64_t        sent;               /* since httpd (re)started */
     apr_time_t          last_error_time;
-    char                last_error[160];    /* redacted, one line */
+    char                last_error[PH_LAST_ERROR_LEN]; /* redacted, one line */
 } ph_chan_stat_t;
 
 /* ------------------------------------------------------------------ */

@@ -44,7 +44,7 @@ typedef struct ph_view_t {
     apr_uint32_t    dead;
     apr_uint64_t    sent;
     apr_time_t      last_error_time;
-    char            last_error[160];
+    char            last_error[PH_LAST_ERROR_LEN];
     apr_time_t      last_tick;
     apr_uint32_t    tick_usec;
     apr_uint32_t    tick_usec_max;

@@ -34,6 +34,10 @@
  * a keyed hash and half the buckets empty, no honest name comes near. */
 #define PH_TABLE_PROBE_MAX  64u
 
+/* The outbox's and each channel's last error, one line: room for a TLS
+ * refusal that names the host, the problem and the directive. */
+#define PH_LAST_ERROR_LEN   320
+
 typedef struct ph_table_hdr_t {
     apr_uint32_t magic;
     apr_uint32_t nslots;            /* device slots */
@@ -47,7 +51,7 @@ typedef struct ph_table_hdr_t {
     apr_uint32_t outbox_dead;
     apr_uint64_t mails_sent;
     apr_time_t   last_error_time;
-    char         last_error[160];
+    char         last_error[PH_LAST_ERROR_LEN];
     apr_time_t   last_tick;         /* when detection last ran */
     apr_uint32_t tick_usec;         /* how long the last tick took */
     apr_uint32_t tick_usec_max;

@@ -22,6 +22,7 @@ PhoneHomeSMTPServer 127.0.0.1:$port
 PhoneHomeNotifyFirstBeat On
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
+PhoneHomeArmAfter 0
 EOC
 
 my $tag = ($ENV{PH_MPM} // 'mpm') . "-$$";

@@ -78,13 +78,19 @@ my $message = join "\r\n",
     is substr($m->{raw}, 0, index($m->{raw}, 'From: PhoneHome')),
        "X-Sink-Mail-From: <phonehome\@example.org>\r\n"
        . "X-Sink-Rcpt-To: <ops\@example.org>\r\n"
-       . "X-Sink-Rcpt-To: <oncall\@example.net>\r\n", 'the file starts with the envelope';
+       . "X-Sink-Rcpt-To: <oncall\@example.net>\r\n"
+       . "X-Sink-TLS: none\r\n"
+       . "X-Sink-Auth: none\r\n", 'the file starts with the envelope, TLS and AUTH';
+    is $m->{tls}, 'none', 'not over TLS';
+    is $m->{auth}, 'none', 'not authenticated';
     my $stored = substr $m->{raw}, index($m->{raw}, 'From: PhoneHome');
     is $stored, $message, 'then the message exactly as sent, CRLF and all';
     like $m->{raw_headers}, qr/\AFrom: .*\r\nDate: [^\r\n]*\r\n\z/s, 'raw_headers is the header block';
     like $m->{file}, qr{/000001\.eml\z}, 'stored as 000001.eml';
     opendir my $dh, $sink->dir or die $!;
-    is_deeply [grep { !/^\./ } readdir $dh], ['000001.eml'], 'and nothing else in the directory';
+    is_deeply [sort grep { !/^\./ } readdir $dh], ['000001.eml', 'commands.log'],
+              'and the command log, nothing else in the directory';
+    is_deeply [map { $_->[0] } $sink->commands], [qw(EHLO MAIL)], 'which notes EHLO and MAIL';
     is $sink->log, '', 'the sink printed nothing';
     ok $sink->stop, 'stop';
 }

@@ -40,6 +40,7 @@ PhoneHomeSMTPServer $hostport
 PhoneHomeNotifyFirstBeat On
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
+PhoneHomeArmAfter 0
 EOC
 }
 
