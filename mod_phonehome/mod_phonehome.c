@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "mod_phonehome.h"
+#include "mod_phonehome_passive.h"
 #include "mod_phonehome_secure.h"
 #include "ph_beat.h"
 #include "ph_fsm.h"
@@ -558,6 +559,9 @@ static const command_rec ph_cmds[] = {
     AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
         RSRC_CONF, "On: mail when a device is first heard from "
         "(default Off)"),
+    AP_INIT_TAKE2("PhoneHomePassive", ph_passive_cmd, NULL, RSRC_CONF,
+                  "a device name and an expression (ap_expr): a request "
+                  "that matches counts as a beat for the device"),
     AP_INIT_TAKE1("PhoneHomeMetricsDevices", ph_set_metrics_devices, NULL,
         RSRC_CONF, "Per-device series in ?metrics: All (default), NotUp "
         "or None"),
@@ -703,9 +707,11 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     ph_server_conf_t *c = ap_get_module_config(s->module_config,
                                                &phonehome_module);
 
-    (void)pconf;
     (void)plog;
     (void)ptemp;
+    if (ph_passive_check_config(c, pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (!ap_lookup_provider(AP_SLOTMEM_PROVIDER_GROUP, "shm",
                             AP_SLOTMEM_PROVIDER_VERSION)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
@@ -1314,6 +1320,7 @@ static void ph_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ph_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ph_beat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ph_status_register_hooks(p);
+    ph_passive_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(phonehome) = {

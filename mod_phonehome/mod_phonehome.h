@@ -75,6 +75,7 @@ typedef struct ph_server_conf_t {
     unsigned int        register_v6_prefix; /* ... ipv6-prefix= */
     apr_array_header_t *channels;           /* ph_notify_chan_t */
     int                 metrics_devices;    /* PhoneHomeMetricsDevices */
+    apr_array_header_t *passive;            /* PhoneHomePassive, or NULL */
 } ph_server_conf_t;
 
 /* Subdirectories of PhoneHomeStateDir. */
