@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "mod_phonehome.h"
+#include "mod_phonehome_cert.h"
 #include "mod_phonehome_passive.h"
 #include "mod_phonehome_secure.h"
 #include "ph_beat.h"
@@ -1223,6 +1224,9 @@ static int ph_beat_handler(request_rec *r)
             return ph_refuse(r, HTTP_FORBIDDEN, apr_pstrcat(r->pool,
                              "bad signature for device ", name, NULL));
         }
+    }
+    if (dc && dc->cert_cn && (rc = ph_cert_check(r, dc, &why)) != OK) {
+        return ph_refuse(r, rc, why);
     }
 
     if (ph_lock(r) != APR_SUCCESS) {

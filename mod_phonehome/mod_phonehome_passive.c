@@ -89,11 +89,12 @@ int ph_passive_check_config(ph_server_conf_t *c, apr_pool_t *pconf,
         ph_devconf_t *dc = apr_hash_get(c->device_index, pr->name,
                                         APR_HASH_KEY_STRING);
 
-        if (dc && dc->key) {
+        if (dc && (dc->key || dc->cert_cn)) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "PH00200: "
-                         "PhoneHomePassive %s (%s): the device has Key=, so "
-                         "only a signed beat may count for it; a matching "
-                         "request is not signed", pr->name, pr->where);
+                         "PhoneHomePassive %s (%s): the device has %s, so "
+                         "only a beat that proves who sent it may count for "
+                         "it; a matching request does not", pr->name,
+                         pr->where, dc->key ? "Key=" : "Cert=");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (dc == NULL) {
