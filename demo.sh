@@ -50,6 +50,7 @@ modules=$(apxs -q LIBEXECDIR)
 
 stop_demo && sleep 1
 mkdir -p "$run/conf" "$run/logs" "$run/run" "$run/state" "$run/htdocs" "$run/mail"
+echo "apples 3.20" > "$run/htdocs/prices.txt"
 
 # The mail catcher: a real SMTP server on 127.0.0.1 that files each mail,
 # offering STARTTLS with a certificate for 127.0.0.1 from a private CA (as
@@ -132,6 +133,9 @@ PhoneHomeSMTPCAFile conf/ca.pem
 PhoneHomeNotify phone ntfy+http://127.0.0.1:$push_port/pi-alerts
 PhoneHomeDevice kitchen-pi Name="Kitchen Pi" MaxAge=10 Key=$run/kitchen.key
 PhoneHomeDevice garage-pi MaxAge=10
+# A device that runs no client: its fetches of a file are its beats.
+PhoneHomePassive shop-pi "%{REQUEST_URI} == '/prices.txt' && -R '127.0.0.1'"
+PhoneHomeDevice shop-pi Name="Shop Pi" MaxAge=10
 <Location /server-status>
     SetHandler server-status
     Require local
@@ -156,6 +160,8 @@ done
     while :; do
         curl -s -o /dev/null --connect-timeout 30 \
             "http://127.0.0.1:$port/raspberrypiPhoneHome?$(date +%s)"
+        # shop-pi runs no client: it fetches its price list (PhoneHomePassive).
+        curl -s -o /dev/null --connect-timeout 30 "http://127.0.0.1:$port/prices.txt"
         sleep 5
     done
 ) &
@@ -183,7 +189,8 @@ mod_phonehome demo is running (httpd pid $(cat "$run/logs/httpd.pid")).
   Send a beat:   curl "http://127.0.0.1:$port/raspberrypiPhoneHome?\$(date +%s)"
                  pi-client/phonehome --device NAME http://127.0.0.1:$port/raspberrypiPhoneHome
   Devices:       raspberrypi (the seed's curl line), garage-pi and kitchen-pi (the
-                 client, every 5 s); kitchen-pi signs its beats and stops after 30 s
+                 client, every 5 s); kitchen-pi signs its beats and stops after 30 s;
+                 shop-pi runs no client: it fetches /prices.txt (PhoneHomePassive)
   Bring kitchen-pi back:
                  pi-client/phonehome --device kitchen-pi --key-file $run/kitchen.key \\
                      --state-file $run/seq-kitchen $url

@@ -25,6 +25,7 @@
 #include "mod_phonehome_detect.h"
 #include "mod_phonehome_mail.h"
 #include "mod_phonehome_notify.h"
+#include "mod_phonehome_passive.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_secure.h"
 #include "mod_phonehome_status.h"
@@ -44,10 +45,10 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
 {
     int rc;
 
-    (void)pconf;
     (void)plog;
     (void)ptemp;
-    if ((rc = ph_runtime_check(s)) != OK) {
+    if ((rc = ph_passive_check_config(ph_config_get(s), pconf, s)) != OK
+        || (rc = ph_runtime_check(s)) != OK) {
         return rc;
     }
     return ph_config_check(s, ph_config_get(s));
@@ -99,6 +100,7 @@ static void ph_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ph_runtime_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ph_beat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ph_status_register_hooks(p);
+    ph_passive_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(phonehome) = {

@@ -23,6 +23,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_beat.h"
+#include "mod_phonehome_cert.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_runtime.h"
 #include "ph_beat.h"
@@ -238,6 +239,9 @@ int ph_beat_handler(request_rec *r)
             return ph_refuse(r, HTTP_FORBIDDEN, apr_pstrcat(r->pool,
                              "bad signature for device ", name, NULL));
         }
+    }
+    if (dc && dc->cert_cn && (rc = ph_cert_check(r, dc, &why)) != OK) {
+        return ph_refuse(r, rc, why);
     }
 
     if (ph_lock(r) != APR_SUCCESS) {

@@ -438,6 +438,42 @@ static const char *ph_set_metrics_devices(cmd_parms *cmd, void *d,
     return NULL;
 }
 
+/* PhoneHomePassive name expression (an ap_expr, parsed here). */
+static const char *ph_passive_cmd(cmd_parms *cmd, void *d,
+                                  const char *name, const char *expr)
+{
+    ph_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
+                                               &phonehome_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY), *why;
+    ph_passive_t *pr;
+
+    (void)d;
+    if (err) {
+        return err;
+    }
+    if ((why = ph_name_check(name)) != NULL) {
+        return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name,
+                            ph_text_oneline(cmd->pool, name), why);
+    }
+    pr = apr_pcalloc(cmd->pool, sizeof(*pr));
+    pr->name = name;
+    pr->expr_text = expr;
+    pr->expr = ap_expr_parse_cmd(cmd, expr, 0, &err, NULL);
+    if (err) {
+        return apr_psprintf(cmd->pool, "%s %s: cannot parse the expression "
+                            "'%s': %s", cmd->cmd->name, name,
+                            ph_text_oneline(cmd->pool, expr), err);
+    }
+    pr->where = apr_psprintf(cmd->pool, "%s:%d",
+                             cmd->directive->filename,
+                             cmd->directive->line_num);
+    if (c->passive == NULL) {
+        c->passive = apr_array_make(cmd->pool, 2, sizeof(ph_passive_t *));
+    }
+    APR_ARRAY_PUSH(c->passive, ph_passive_t *) = pr;
+    return NULL;
+}
+
 const command_rec ph_config_cmds[] = {
     AP_INIT_TAKE1("PhoneHomeMaxAge", ph_set_max_age, NULL, RSRC_CONF,
         "Seconds without a beat after which a device is down (default 300)"),
@@ -494,6 +530,9 @@ const command_rec ph_config_cmds[] = {
     AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
         RSRC_CONF, "On: mail when a device is first heard from "
         "(default Off)"),
+    AP_INIT_TAKE2("PhoneHomePassive", ph_passive_cmd, NULL, RSRC_CONF,
+                  "a device name and an expression (ap_expr): a request "
+                  "that matches counts as a beat for the device"),
     AP_INIT_TAKE1("PhoneHomeMetricsDevices", ph_set_metrics_devices, NULL,
         RSRC_CONF, "Per-device series in ?metrics: All (default), NotUp "
         "or None"),

@@ -21,6 +21,7 @@
 #include "http_config.h"
 #include "apr_hash.h"
 #include "apr_tables.h"
+#include "ap_expr.h"
 
 #include "ph_conf.h"
 #include "ph_notify.h"
@@ -65,7 +66,18 @@ typedef struct ph_server_conf_t {
     unsigned int        register_v6_prefix; /* ... ipv6-prefix= */
     apr_array_header_t *channels;           /* ph_notify_chan_t */
     int                 metrics_devices;    /* PhoneHomeMetricsDevices */
+    apr_array_header_t *passive;            /* ph_passive_t *, or NULL */
 } ph_server_conf_t;
+
+/* A PhoneHomePassive rule (mod_phonehome_passive.c evaluates it). */
+typedef struct ph_passive_t {
+    const char           *name;         /* the device */
+    const char           *expr_text;    /* as written, for messages */
+    ap_expr_info_t       *expr;
+    const char           *where;        /* file:line of the directive */
+    volatile apr_uint32_t last_sec;     /* this process's last beat, s */
+    volatile apr_uint32_t failed;       /* evaluation error logged */
+} ph_passive_t;
 
 /** The module's create_server_config: every default. */
 void *ph_config_create(apr_pool_t *p, server_rec *s);

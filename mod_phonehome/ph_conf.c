@@ -123,7 +123,7 @@ const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
 
     if (eq == NULL) {
         return apr_psprintf(p, "'%s' is not an option (MaxAge=, Name=, "
-                            "MailTo=, Key=, Notify=)",
+                            "MailTo=, Key=, Cert=, Notify=)",
                             ph_text_oneline(p, opt));
     }
     val = eq + 1;
@@ -159,6 +159,23 @@ const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
             return "Key= needs the path of a key file";
         }
         dc->key_file = val;
+        return NULL;
+    }
+    if (strncasecmp(opt, "Cert=", 5) == 0) {
+        const unsigned char *c;
+
+        /* A subject CN as mod_ssl gives it (SSL_CLIENT_S_DN_CN): 1 to 64
+         * printable characters (RFC 5280's ub-common-name). */
+        if (*val == '\0' || strlen(val) > 64) {
+            return "Cert= needs the subject CN of the device's client "
+                   "certificate (1 to 64 characters)";
+        }
+        for (c = (const unsigned char *)val; *c; c++) {
+            if (*c < 0x20 || *c == 0x7f) {
+                return "Cert= holds a control character";
+            }
+        }
+        dc->cert_cn = val;
         return NULL;
     }
     if (strncasecmp(opt, "Notify=", 7) == 0) {

@@ -29,6 +29,8 @@ typedef struct ph_devconf_t {
     const char         *display;            /* Name=, or NULL */
     apr_array_header_t *mail_to;            /* MailTo=, const char *, or NULL */
     const char         *key_file;           /* Key=, or NULL */
+    const char         *cert_cn;            /* Cert=: the client certificate's
+                                             * subject CN, or NULL */
     apr_array_header_t *notify;             /* Notify=, const char *, NULL */
     const char         *key;                /* its key, read at startup */
     apr_size_t          keylen;

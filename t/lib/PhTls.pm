@@ -51,7 +51,8 @@ sub make_ca {
 
 # A server certificate with subjectAltName $o{san} (and CN $o{cn}, default
 # the first SAN's value), signed by $o{ca} or else self-signed, valid for
-# $o{days} days (default 30; -1 gives one that has expired).
+# $o{days} days (default 30; -1 gives one that has expired); client => 1
+# makes a TLS client certificate instead.
 sub make_cert {
     my ($name, %o) = @_;
     my $dir = tls_dir();
@@ -63,7 +64,7 @@ sub make_cert {
     my $ext = "$dir/$name.ext";
     open my $fh, '>', $ext or die "$ext: $!";
     print $fh "subjectAltName=$san\nbasicConstraints=CA:FALSE\n"
-            . "extendedKeyUsage=serverAuth\n";
+            . "extendedKeyUsage=" . ($o{client} ? 'clientAuth' : 'serverAuth') . "\n";
     close $fh;
     if ($o{ca}) {
         _run('openssl', 'req', '-new', '-key', $c{key}, '-out', "$dir/$name.csr",

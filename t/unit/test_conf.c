@@ -213,6 +213,19 @@ START_TEST(conf_device_option)
     ck_assert_str_eq(APR_ARRAY_IDX(dc.mail_to, 1, const char *), "b@y.org");
     ck_assert_ptr_null(ph_conf_device_option(pool, &dc, "Key=/etc/k"));
     ck_assert_pstr_eq(dc.key_file, "/etc/k");
+    ck_assert_ptr_null(ph_conf_device_option(pool, &dc,
+                                             "Cert=vault pi.example.com"));
+    ck_assert_pstr_eq(dc.cert_cn, "vault pi.example.com");
+    why = ph_conf_device_option(pool, &dc, "Cert=");
+    ck_assert_ptr_nonnull(why);
+    ck_assert_ptr_nonnull(strstr(why, "subject CN"));
+    ck_assert_ptr_nonnull(ph_conf_device_option(pool, &dc, "Cert=a\tb"));
+    ck_assert_ptr_nonnull(ph_conf_device_option(pool, &dc,
+        "Cert=12345678901234567890123456789012345678901234567890123456789012345"));
+    ck_assert_pstr_eq(dc.cert_cn, "vault pi.example.com");   /* unchanged */
+    ck_assert_ptr_null(ph_conf_device_option(pool, &dc,
+        "Cert=1234567890123456789012345678901234567890123456789012345678901234"));
+    ck_assert_uint_eq(strlen(dc.cert_cn), 64);
 
     /* Option names are case-insensitive, like directives. */
     ck_assert_ptr_null(ph_conf_device_option(pool, &dc, "maxage=90"));
