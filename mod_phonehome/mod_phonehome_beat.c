@@ -35,18 +35,6 @@ APLOG_USE_MODULE(phonehome);
 #define PH_BODY_MAX         4096
 
 
-/* Every answer is one plain-text line that nobody may cache. */
-static int ph_answer(request_rec *r, int status, const char *line)
-{
-    r->status = status;
-    ap_set_content_type(r, "text/plain; charset=utf-8");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if (!r->header_only) {
-        ap_rvputs(r, line, "\n", NULL);
-    }
-    return OK;
-}
-
 static int ph_refuse(request_rec *r, int status, const char *line)
 {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -55,7 +43,7 @@ static int ph_refuse(request_rec *r, int status, const char *line)
         /* Do not read what we refused: close instead. */
         r->connection->keepalive = AP_CONN_CLOSE;
     }
-    return ph_answer(r, status, line);
+    return ph_answer_line(r, status, line);
 }
 
 /* 429 at once, never a tarpit: the client learns when to come back. */
@@ -324,6 +312,6 @@ int ph_beat_handler(request_rec *r)
     beats = d->beats;
     ph_unlock();
 
-    return ph_answer(r, HTTP_OK, apr_psprintf(r->pool, "OK %s beat %"
+    return ph_answer_line(r, HTTP_OK, apr_psprintf(r->pool, "OK %s beat %"
                                               APR_UINT64_T_FMT, name, beats));
 }

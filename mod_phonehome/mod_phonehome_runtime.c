@@ -17,6 +17,7 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "http_protocol.h"
 #include "ap_mpm.h"
 #include "ap_provider.h"
 #include "ap_slotmem.h"
@@ -97,6 +98,17 @@ const char *ph_dir(apr_pool_t *p, const char *sub)
 {
     return sub ? apr_pstrcat(p, ph_shared.conf->state_dir, "/", sub, NULL)
                : ph_shared.conf->state_dir;
+}
+
+int ph_answer_line(request_rec *r, int status, const char *line)
+{
+    r->status = status;
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (!r->header_only) {
+        ap_rvputs(r, line, "\n", NULL);
+    }
+    return OK;
 }
 
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)

@@ -86,6 +86,10 @@ void ph_unlock(void);
  *  PhoneHomeStateDir; @a sub NULL: the directory itself. */
 const char *ph_dir(apr_pool_t *p, const char *sub);
 
+/** Answer @a r with one plain-text line that nobody may cache (the beat
+ *  handler's answers, the status page's refusals); returns OK. */
+int ph_answer_line(request_rec *r, int status, const char *line);
+
 /** Append one JSON line to StateDir/events.log (one write, O_APPEND). */
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
 

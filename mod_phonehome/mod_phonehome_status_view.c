@@ -251,9 +251,5 @@ const ph_notify_chan_t *ph_view_chan(int i)
 
 int ph_status_refuse(request_rec *r, int status, const char *why)
 {
-    r->status = status;
-    ap_set_content_type(r, "text/plain; charset=utf-8");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    ap_rvputs(r, why, "\n", NULL);
-    return OK;
+    return ph_answer_line(r, status, why);
 }
