@@ -364,6 +364,22 @@ const char *ph_secret_keep(apr_pool_t *p, const char *secret,
     return mem;
 }
 
+/* What every secret reader does first: the file's ownership and mode
+ * checked (*why says what is wrong), then read whole (at most @a max
+ * bytes; *rv says why not).  Returns 0 when *buf holds the file, which
+ * the caller wipes; 1 when the check refused it; 2 when it cannot be
+ * read. */
+static int ph_secret_slurp(apr_pool_t *p, const char *path, apr_size_t max,
+                           char **buf, apr_size_t *len, const char **why,
+                           apr_status_t *rv)
+{
+    if ((*why = ph_secret_file_check(p, path)) != NULL) {
+        return 1;
+    }
+    *rv = ph_spool_read(p, path, buf, len, max);
+    return *rv == APR_SUCCESS ? 0 : 2;
+}
+
 /* Keys are read with the configuration, as root, so that a key file may be
  * readable by root alone.  No message ever shows the key. */
 const char *ph_secret_key_load(apr_pool_t *p, ph_devconf_t *dc)
@@ -378,11 +394,10 @@ const char *ph_secret_key_load(apr_pool_t *p, ph_devconf_t *dc)
     if (path == NULL) {
         return "not a path";
     }
-    if ((why = ph_secret_file_check(p, path)) != NULL) {
+    switch (ph_secret_slurp(p, path, 8192, &buf, &len, &why, &rv)) {
+    case 1:
         return why;
-    }
-    rv = ph_spool_read(p, path, &buf, &len, 8192);
-    if (rv != APR_SUCCESS) {
+    case 2:
         return apr_psprintf(p, "cannot read the key file (%s)",
                             apr_strerror(rv, err, sizeof(err)));
     }
@@ -409,11 +424,10 @@ const char *ph_secret_read(apr_pool_t *p, const char *file,
         return apr_psprintf(p, "'%s' is not a path",
                             ph_text_oneline(p, file));
     }
-    if ((why = ph_secret_file_check(p, *path)) != NULL) {
+    switch (ph_secret_slurp(p, *path, 8192, &buf, &len, &why, &rv)) {
+    case 1:
         return apr_psprintf(p, "%s %s", *path, why);
-    }
-    rv = ph_spool_read(p, *path, &buf, &len, 8192);
-    if (rv != APR_SUCCESS) {
+    case 2:
         return apr_psprintf(p, "cannot read %s (%s)", *path,
                             apr_strerror(rv, err, sizeof(err)));
     }
@@ -434,15 +448,14 @@ apr_status_t ph_secret_password_read(server_rec *s, apr_pool_t *p,
     apr_size_t len;
     apr_status_t rv;
 
-    if ((why = ph_secret_file_check(p, file)) != NULL) {
+    switch (ph_secret_slurp(p, file, 4096, &buf, &len, &why, &rv)) {
+    case 1:
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      PHLOGNO(00129)
                      "PhoneHomeSMTPAuth: the password file %s %s",
                      file, why);
         return APR_EACCES;
-    }
-    rv = ph_spool_read(p, file, &buf, &len, 4096);
-    if (rv != APR_SUCCESS) {
+    case 2:
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      PHLOGNO(00013)
                      "PhoneHomeSMTPAuth: cannot read the password "
