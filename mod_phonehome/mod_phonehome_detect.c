@@ -234,33 +234,6 @@ static void ph_cap_undeclared(apr_array_header_t *events,
     events->nelts = ids->nelts = j;
 }
 
-/* The hour's summary of folded alert events, in the error log and
- * events.log. */
-static void ph_arm_summary(server_rec *s, apr_pool_t *p, apr_time_t mono,
-                           apr_time_t now)
-{
-    apr_uint32_t folded = 0;
-
-    if (ph_runtime_lock() != APR_SUCCESS) {
-        return;
-    }
-    /* The hour is monotonic, like the cap's (ph_cap_undeclared). */
-    folded = ph_arm_budget_summary(&ph_runtime_table()->hdr->arm_budget, mono);
-    ph_unlock();
-    if (folded == 0) {
-        return;
-    }
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                 PHLOGNO(00125)
-                 "%u alert events of undeclared devices were not "
-                 "sent in the last hour (more than %d); declare the devices "
-                 "you want to hear from with PhoneHomeDevice", folded,
-                 PH_ARM_UNDECLARED_PER_HOUR);
-    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_TIME_T_FMT
-                                     ",\"event\":\"folded\",\"count\":%u}",
-                                     apr_time_sec(now), folded));
-}
-
 /* One tick: step every device; queue what changed. */
 static void ph_detect(server_rec *s, apr_pool_t *p)
 {
@@ -350,7 +323,6 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         ph_unlock();
     }
 
-    ph_arm_summary(s, p, begin_mono, begin);
     if (events->nelts == 0) {
         return;
     }

@@ -34,6 +34,7 @@
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_outbox.h"
 #include "mod_phonehome_runtime.h"
+#include "ph_arm.h"
 #include "ph_event.h"
 #include "ph_mail.h"
 #include "ph_notify.h"
@@ -299,6 +300,62 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
     return APR_SUCCESS;
 }
 
+/* The hour's summary of alert events of undeclared devices held back by
+ * the cap (ph_cap_undeclared in detect): in the error log, events.log and
+ * one mail to PhoneHomeMailTo.  The hour is monotonic, like the cap's. */
+static void ph_outbox_folded(server_rec *s, apr_pool_t *p)
+{
+    ph_server_conf_t *c = ph_runtime_conf();
+    apr_time_t now = apr_time_now();
+    apr_uint32_t folded;
+    ph_outbox_item_t item;
+    ph_mail_t m;
+    const char *text, *name;
+    apr_size_t len;
+
+    if (ph_runtime_lock() != APR_SUCCESS) {
+        return;
+    }
+    folded = ph_arm_budget_summary(&ph_runtime_table()->hdr->arm_budget,
+                                   ph_mono_now());
+    ph_unlock();
+    if (folded == 0) {
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 PHLOGNO(00125)
+                 "%u alert events of undeclared devices were not "
+                 "sent in the last hour (more than %d); declare the devices "
+                 "you want to hear from with PhoneHomeDevice", folded,
+                 PH_ARM_UNDECLARED_PER_HOUR);
+    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_TIME_T_FMT
+                                     ",\"event\":\"folded\",\"count\":%u}",
+                                     apr_time_sec(now), folded));
+    if (c->mail_from == NULL || c->mail_to->nelts == 0) {
+        return;
+    }
+    name = apr_psprintf(p, "%" APR_TIME_T_FMT "-%" APR_PID_T_FMT "-%lu",
+                        now, getpid(), ++ph_mail_seq);
+    memset(&m, 0, sizeof(m));
+    m.from = c->mail_from;
+    m.to = c->mail_to;
+    m.monitor = c->monitor_name;
+    m.now = now;
+    m.msgid = name;
+    memset(&item, 0, sizeof(item));
+    item.created = now;
+    item.subject = ph_mail_folded_subject(p, c->monitor_name, folded);
+    item.rcpt = c->mail_to;
+    item.message = ph_mail_folded(p, &m, folded, PH_ARM_UNDECLARED_PER_HOUR);
+    text = ph_outbox_format(p, &item, &len);
+    if (ph_outbox_put(s, p, apr_pstrcat(p, name, PH_OUTBOX_SUFFIX, NULL),
+                      text, len) == APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                     PHLOGNO(00065) "queued mail %s \"%s\" to %s", name,
+                     item.subject, apr_array_pstrcat(p, c->mail_to, ','));
+    }
+}
+
 void ph_queue_digest(server_rec *s, apr_pool_t *p)
 {
     ph_server_conf_t *c = ph_runtime_conf();
@@ -308,6 +365,7 @@ void ph_queue_digest(server_rec *s, apr_pool_t *p)
     apr_hash_t *by_key;
     int i, failed = 0;
 
+    ph_outbox_folded(s, p);
     if (ph_spool_list(p, qdir, ".ev", &files) != APR_SUCCESS
         || files->nelts == 0) {
         return;

@@ -233,22 +233,20 @@ static const char *ph_mail_to(apr_pool_t *p, const apr_array_header_t *to)
     return out;
 }
 
-const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
-{
-    apr_array_header_t *lines = apr_array_make(p, 32, sizeof(const char *));
-    const char *word = ph_event_word(m->events[0]->kind);
-    const char *domain = strrchr(m->from, '@');
-    int i;
-
 #define PH_LINE(s) (APR_ARRAY_PUSH(lines, const char *) = (s))
+
+/* The header block and the blank line after it. */
+static void ph_mail_head(apr_array_header_t *lines, apr_pool_t *p,
+                         const ph_mail_t *m, const char *subject)
+{
+    const char *domain = strrchr(m->from, '@');
 
     PH_LINE(apr_pstrcat(p, "Date: ", ph_mail_date5322(p, m->now), NULL));
     PH_LINE(apr_psprintf(p, "Message-ID: <%s.phonehome@%s>", m->msgid,
                          domain ? domain + 1 : "localhost"));
     PH_LINE(apr_pstrcat(p, "From: ", m->from, NULL));
     PH_LINE(apr_pstrcat(p, "To: ", ph_mail_to(p, m->to), NULL));
-    PH_LINE(apr_pstrcat(p, "Subject: ",
-                        ph_mail_encode_header(p, ph_mail_subject(p, m)),
+    PH_LINE(apr_pstrcat(p, "Subject: ", ph_mail_encode_header(p, subject),
                         NULL));
     PH_LINE("MIME-Version: 1.0");
     PH_LINE("Content-Type: text/plain; charset=UTF-8");
@@ -256,6 +254,44 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
     PH_LINE("Auto-Submitted: auto-generated");
     PH_LINE("X-Mailer: mod_phonehome");
     PH_LINE("");
+}
+
+const char *ph_mail_folded_subject(apr_pool_t *p, const char *monitor,
+                                   unsigned int folded)
+{
+    return apr_psprintf(p, "%s: %u alert%s of undeclared devices held back",
+                        monitor, folded, folded == 1 ? "" : "s");
+}
+
+const char *ph_mail_folded(apr_pool_t *p, const ph_mail_t *m,
+                           unsigned int folded, unsigned int cap)
+{
+    apr_array_header_t *lines = apr_array_make(p, 16, sizeof(const char *));
+
+    ph_mail_head(lines, p, m, ph_mail_folded_subject(p, m->monitor, folded));
+    PH_LINE(apr_psprintf(p, "%u alert%s of devices that are not declared "
+                         "%s not sent in the last hour.", folded,
+                         folded == 1 ? "" : "s", folded == 1 ? "was" : "were"));
+    PH_LINE(apr_pstrcat(p, "Time: ", ph_mail_date1(p, m->now), NULL));
+    PH_LINE("- sent from mod_phonehome");
+    PH_LINE("");
+    PH_LINE(apr_psprintf(p, "Devices that are not declared may alert at most "
+                         "%u times an hour, so that whoever can reach the "
+                         "beat Location cannot flood this mailbox with names "
+                         "of their own.", cap));
+    PH_LINE("Declared devices always alert: declare the devices you want to "
+            "hear from with PhoneHomeDevice.");
+    PH_LINE("Their states are on the status page.");
+    return ph_join_crlf(p, lines);
+}
+
+const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
+{
+    apr_array_header_t *lines = apr_array_make(p, 32, sizeof(const char *));
+    const char *word = ph_event_word(m->events[0]->kind);
+    int i;
+
+    ph_mail_head(lines, p, m, ph_mail_subject(p, m));
 
     if (m->n == 1) {
         const ph_event_t *e = m->events[0];

@@ -44,6 +44,16 @@ const char *ph_mail_subject(apr_pool_t *p, const ph_mail_t *m);
 /** The whole message: headers, blank line, body; CRLF line ends. */
 const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m);
 
+/** The Subject of the hour's notice of @a folded alert events of
+ *  undeclared devices that were held back (PhoneHomeArmAfter's cap). */
+const char *ph_mail_folded_subject(apr_pool_t *p, const char *monitor,
+                                   unsigned int folded);
+
+/** That notice, whole (@a m's from, to, monitor, now and msgid; no events);
+ *  @a cap is the hourly cap. */
+const char *ph_mail_folded(apr_pool_t *p, const ph_mail_t *m,
+                           unsigned int folded, unsigned int cap);
+
 /** A Subject header value, RFC 2047-encoded if it is not plain ASCII. */
 const char *ph_mail_encode_header(apr_pool_t *p, const char *value);
 

@@ -597,6 +597,32 @@ START_TEST(mail_duration)
 }
 END_TEST
 
+/* The hour's notice of alert events of undeclared devices held back. */
+START_TEST(mail_folded_notice)
+{
+    ph_mail_t m;
+    const char *msg, *head, *body;
+
+    mail_init(&m, 0, NULL, NULL, rcpt_list(two_rcpt));
+    ck_assert_str_eq(ph_mail_folded_subject(pool, m.monitor, 1),
+                     "Raspberry Pi phone home: 1 alert of undeclared devices "
+                     "held back");
+    msg = ph_mail_folded(pool, &m, 37, 10);
+    assert_crlf_only(msg);
+    mail_split(msg, &head, &body);
+    ck_assert_str_eq(mail_header_raw(head, "Subject"),
+                     "Raspberry Pi phone home: 37 alerts of undeclared "
+                     "devices held back");
+    ck_assert_ptr_nonnull(mail_header_raw(head, "To"));
+    ck_assert_ptr_nonnull(mail_header_raw(head, "Message-ID"));
+    ck_assert_ptr_nonnull(strstr(body, "37 alerts of devices that are not "
+                                       "declared were not sent in the last "
+                                       "hour."));
+    ck_assert_ptr_nonnull(strstr(body, "at most 10 times an hour"));
+    ck_assert_ptr_nonnull(strstr(body, "PhoneHomeDevice"));
+}
+END_TEST
+
 Suite *test_mail_suite(void)
 {
     Suite *s = suite_create("mail");
@@ -612,5 +638,6 @@ Suite *test_mail_suite(void)
     tcase_add_test(tc, mail_long_utf8_subject_is_split_and_folded);
     tcase_add_test(tc, mail_to_is_folded);
     tcase_add_test(tc, mail_duration);
+    tcase_add_test(tc, mail_folded_notice);
     return s;
 }
