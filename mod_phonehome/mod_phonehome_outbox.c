@@ -124,6 +124,27 @@ static apr_status_t ph_outbox_put(server_rec *s, apr_pool_t *p,
     return rv;
 }
 
+/* A mail for @a to, as outbox file <name>.mail. */
+static apr_status_t ph_outbox_put_mail(server_rec *s, apr_pool_t *p,
+                                       const char *name, apr_time_t now,
+                                       const char *subject,
+                                       const apr_array_header_t *to,
+                                       const char *message)
+{
+    ph_outbox_item_t item;
+    const char *text;
+    apr_size_t len;
+
+    memset(&item, 0, sizeof(item));
+    item.created = now;
+    item.subject = subject;
+    item.rcpt = (apr_array_header_t *)to;
+    item.message = message;
+    text = ph_outbox_format(p, &item, &len);
+    return ph_outbox_put(s, p, apr_pstrcat(p, name, PH_OUTBOX_SUFFIX, NULL),
+                         text, len);
+}
+
 void ph_outbox_bury(server_rec *s, apr_pool_t *p, const char *fname,
                     const char *what, const char *why)
 {
@@ -253,10 +274,8 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
 {
     ph_server_conf_t *c = ph_runtime_conf();
     const char **displays = apr_palloc(p, sizeof(char *) * g->events->nelts);
-    ph_outbox_item_t item;
     ph_mail_t m;
-    const char *text, *name;
-    apr_size_t len;
+    const char *subject, *name;
     apr_status_t rv;
     int i;
 
@@ -279,20 +298,15 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
         return ph_notify_add(s, p, g, now, name, &m);
     }
 
-    memset(&item, 0, sizeof(item));
-    item.created = now;
-    item.subject = ph_mail_subject(p, &m);
-    item.rcpt = (apr_array_header_t *)g->to;
-    item.message = ph_mail_compose(p, &m);
-    text = ph_outbox_format(p, &item, &len);
-    rv = ph_outbox_put(s, p, apr_pstrcat(p, name, PH_OUTBOX_SUFFIX, NULL),
-                       text, len);
+    subject = ph_mail_subject(p, &m);
+    rv = ph_outbox_put_mail(s, p, name, now, subject, g->to,
+                            ph_mail_compose(p, &m));
     if (rv != APR_SUCCESS) {
         return rv;
     }
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                  PHLOGNO(00034) "queued mail %s \"%s\" to %s", name,
-                 item.subject, apr_array_pstrcat(p, g->to, ','));
+                 subject, apr_array_pstrcat(p, g->to, ','));
     ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
                   ",\"event\":\"mail_queued\",\"mail\":\"%s\","
                   "\"devices\":%d}", (apr_int64_t)apr_time_sec(now), name,
@@ -308,10 +322,8 @@ static void ph_outbox_folded(server_rec *s, apr_pool_t *p)
     ph_server_conf_t *c = ph_runtime_conf();
     apr_time_t now = apr_time_now();
     apr_uint32_t folded;
-    ph_outbox_item_t item;
     ph_mail_t m;
-    const char *text, *name;
-    apr_size_t len;
+    const char *subject, *name;
 
     if (ph_runtime_lock() != APR_SUCCESS) {
         return;
@@ -342,17 +354,14 @@ static void ph_outbox_folded(server_rec *s, apr_pool_t *p)
     m.monitor = c->monitor_name;
     m.now = now;
     m.msgid = name;
-    memset(&item, 0, sizeof(item));
-    item.created = now;
-    item.subject = ph_mail_folded_subject(p, c->monitor_name, folded);
-    item.rcpt = c->mail_to;
-    item.message = ph_mail_folded(p, &m, folded, PH_ARM_UNDECLARED_PER_HOUR);
-    text = ph_outbox_format(p, &item, &len);
-    if (ph_outbox_put(s, p, apr_pstrcat(p, name, PH_OUTBOX_SUFFIX, NULL),
-                      text, len) == APR_SUCCESS) {
+    subject = ph_mail_folded_subject(p, c->monitor_name, folded);
+    if (ph_outbox_put_mail(s, p, name, now, subject, c->mail_to,
+                           ph_mail_folded(p, &m, folded,
+                                          PH_ARM_UNDECLARED_PER_HOUR))
+        == APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      PHLOGNO(00065) "queued mail %s \"%s\" to %s", name,
-                     item.subject, apr_array_pstrcat(p, c->mail_to, ','));
+                     subject, apr_array_pstrcat(p, c->mail_to, ','));
     }
 }
 
