@@ -198,7 +198,7 @@ void ph_downtime_start(server_rec *s, apr_pool_t *pconf, apr_pool_t *ptemp,
                      ph_dt->last.clean ? "stopped cleanly"
                                        : "a crash or a power cut", marked);
     }
-    else if (why[0]) {
+    else if (why && why[0]) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                      PHLOGNO(00167) "ignoring %s: %s; the monitor's "
                      "downtime before this start is not known",

@@ -77,6 +77,7 @@ sub beating_until {
 }
 
 # The stamp is there and fresh once the server runs.
+my $t_up = time;
 everyone_up();
 ok poll_until(20, sub { -s $alive }), 'the alive stamp is written';
 open my $fh, '<', $alive or die "$alive: $!";
@@ -87,8 +88,9 @@ like $rec, qr/^alive \d+ *$/, 'it holds a wall time';
 # --- 1. A crash or a power cut: kill -9 of the parent and its children ----
 # (once the snapshot holds the devices up: what a crash leaves of them)
 my $snap = $h->dir . '/state/state.snapshot';
-my $t_up = time;
-ok poll_until(30, sub { -e $snap && (stat $snap)[9] > $t_up }), 'the snapshot is written';
+ok poll_until(30, sub { beat_all(@beaters, 'quiet'); -e $snap && (stat $snap)[9] > $t_up }),
+   'the snapshot is written';
+beat_all(@beaters, 'quiet');
 my $killed = time;
 ok $h->kill9, 'every httpd process is killed';
 wait_past($killed);
@@ -162,8 +164,10 @@ like $n[-1]{body}, qr/^Stopped: .* \(a clean stop\)$/m, 'it says the stop was cl
 like $n[-1]{body}, qr/^Still silent, now down \(1\): quiet /m, 'and names quiet';
 is scalar(grep { /^Error : / } subjects()), 1, 'still only the one Error of part 2';
 $j = status_json($b);
-is scalar @{ $j->{downtimes} }, 2, 'two downtimes on the status page';
-ok $j->{downtimes}[0]{clean}, 'the newest first: the clean stop';
+is scalar @{ $j->{downtimes} }, 2, 'two downtimes on the status page'
+    or diag explain $j->{downtimes};
+ok $j->{downtimes}[0]{clean}, 'the newest first: the clean stop'
+    or diag explain $j->{downtimes};
 ok abs($j->{downtimes}[0]{stopped} - $stopped) < 10, '... stopped when it was stopped';
 
 # --- 4. A cold start shortly after a stop: no notice -------------------------
