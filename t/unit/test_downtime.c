@@ -193,6 +193,56 @@ START_TEST(notice_is_bounded)
 }
 END_TEST
 
+START_TEST(notice_as_mail_and_channel_request)
+{
+    apr_array_header_t *to = apr_array_make(pool, 1, sizeof(char *));
+    ph_notify_chan_t ch;
+    ph_notify_req_t req;
+    ph_mail_t m;
+    const char *mail, *json, *title, *text;
+    int i, found = 0;
+
+    APR_ARRAY_PUSH(to, const char *) = "me@example.com";
+    memset(&m, 0, sizeof(m));
+    m.from = "pialert@example.com";
+    m.to = to;
+    m.monitor = "Raspberry Pi phone home";
+    m.now = apr_time_from_sec(1796184000);
+    m.msgid = "1-2-downtime";
+    mail = ph_mail_notice(pool, &m, "Monitor was down for 5 s (x)",
+                          "line one\nStopped: then\n");
+    ck_assert_ptr_nonnull(strstr(mail, "\r\nSubject: Monitor was down for "
+                                 "5 s (x)\r\n"));
+    ck_assert_ptr_nonnull(strstr(mail, "\r\n\r\nline one\r\nStopped: "
+                                 "then\r\n"));
+    ck_assert_ptr_null(strstr(mail, "\n\n"));
+
+    /* A channel gets the same title and text; the webhook a document of
+     * its own kind, with no devices. */
+    m.title = "Monitor was down for 5 s (x)";
+    m.text = "line one\n";
+    text = ph_notify_text(pool, &m, &title);
+    ck_assert_str_eq(title, m.title);
+    ck_assert_str_eq(text, m.text);
+    json = ph_notify_json(pool, &m, "1-2-downtime");
+    ck_assert_ptr_nonnull(strstr(json, "\"event\":\"monitor_downtime\""));
+    ck_assert_ptr_nonnull(strstr(json, "\"count\":0,\"devices\":[]"));
+    ck_assert_ptr_nonnull(strstr(json, "\"text\":\"line one\\n\""));
+    memset(&ch, 0, sizeof(ch));
+    ch.name = "phone";
+    ch.kind = PH_NOTIFY_NTFY;
+    ch.url = "https://ntfy.example/alerts";
+    ch.host = "ntfy.example";
+    ph_notify_request(pool, &ch, &m, &req);
+    ck_assert_str_eq(req.body, "line one\n");
+    for (i = 0; i < req.headers->nelts; i++) {
+        found |= strcmp(APR_ARRAY_IDX(req.headers, i, const char *),
+                        "Title: Monitor was down for 5 s (x)") == 0;
+    }
+    ck_assert(found);
+}
+END_TEST
+
 Suite *test_downtime_suite(void)
 {
     Suite *s = suite_create("downtime");
@@ -204,5 +254,6 @@ Suite *test_downtime_suite(void)
     tcase_add_test(tc, history_round_trip_and_bounded);
     tcase_add_test(tc, notice_names_and_times);
     tcase_add_test(tc, notice_is_bounded);
+    tcase_add_test(tc, notice_as_mail_and_channel_request);
     return s;
 }
