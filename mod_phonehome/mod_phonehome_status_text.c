@@ -74,12 +74,16 @@ static void ph_json_each(ph_walk_t *w, const ph_device_t *d,
     (void)index;
 }
 
-/* The monitor's own recent downtimes, newest first: ?json's "downtimes". */
+/* The monitor's own recent downtimes, newest first: ?json's "downtimes",
+ * there only when it had any. */
 static void ph_json_downtimes(request_rec *r)
 {
     apr_array_header_t *all = ph_downtime_recent(r->pool);
     int i;
 
+    if (all->nelts == 0) {
+        return;                 /* the document is as it was without any */
+    }
     ap_rputs(",\"downtimes\":[", r);
     for (i = 0; i < all->nelts; i++) {
         const ph_downtime_t *d = &APR_ARRAY_IDX(all, all->nelts - 1 - i,
