@@ -306,7 +306,7 @@ int ph_admin_handler(request_rec *r)
         base = "";
     }
     if (strcmp(rest, "/style.css") == 0) {
-        r->allowed = AP_METHOD_BIT << M_GET;
+        ap_allow_methods(r, 1, "GET", NULL);
         return r->method_number == M_GET ? ph_status_css(r)
                                          : HTTP_METHOD_NOT_ALLOWED;
     }
@@ -314,13 +314,13 @@ int ph_admin_handler(request_rec *r)
         return ph_answer_line(r, status, why);
     }
     if (action == PH_ADMIN_PAGE) {
-        r->allowed = AP_METHOD_BIT << M_GET;
+        ap_allow_methods(r, 1, "GET", NULL);
         if (r->method_number != M_GET) {
             return HTTP_METHOD_NOT_ALLOWED;
         }
         return ph_admin_page(r, base);
     }
-    r->allowed = AP_METHOD_BIT << M_POST;
+    ap_allow_methods(r, 1, "POST", NULL);
     if (r->method_number != M_POST) {
         return HTTP_METHOD_NOT_ALLOWED;
     }
