@@ -45,6 +45,8 @@ APLOG_USE_MODULE(phonehome);
                      "form-action 'self'; frame-ancestors 'none'; " \
                      "base-uri 'none'"
 
+#define PH_ADMIN_PAGE_SIZE  100         /* devices a page */
+
 static const char *ph_nonce;            /* this start's, in hex */
 
 static int ph_admin_post_config(apr_pool_t *pconf, apr_pool_t *plog,
@@ -204,7 +206,7 @@ static int ph_admin_act(request_rec *r, int action, const char *name,
                                   name, " is declared by PhoneHomeDevice: "
                                   "remove the directive to forget it", NULL));
         }
-        ph_table_remove(t, (apr_uint32_t)id);
+        ph_table_remove(t, (apr_uint32_t)id, wall);
         t->hdr->urgent_changes++;
         ph_unlock();
         return ph_admin_done(r, action, name, NULL, f, base);
@@ -265,6 +267,7 @@ static int ph_admin_page(request_rec *r, const char *base)
     ph_query_t q;
     ph_walk_t w;
     const char *why;
+    apr_int64_t limit;
 
     if ((why = ph_query_parse(r->pool, r->args, &q)) != NULL) {
         return ph_answer_line(r, HTTP_BAD_REQUEST, why);
@@ -282,9 +285,17 @@ static int ph_admin_page(request_rec *r, const char *base)
               "<title>PhoneHome admin</title>\n<link rel=\"stylesheet\" "
               "href=\"", base, "/style.css\">\n</head><body>\n"
               "<h1>PhoneHome admin</h1>\n<ul class=\"cards\">\n", NULL);
-    ph_walk_init(&w, r, &q, q.limit);
+    /* A page at a time, as the status page lists its up devices. */
+    limit = q.limit >= 0 ? q.limit : PH_ADMIN_PAGE_SIZE;
+    ph_walk_init(&w, r, &q, limit);
     ph_walk(&w, 0xf, ph_admin_row, (void *)base);
-    ap_rputs("</ul>\n</body></html>\n", r);
+    ap_rputs("</ul>\n", r);
+    if (limit > 0 && w.emitted == limit) {
+        ap_rprintf(r, "<p><a href=\"%s/?offset=%" APR_INT64_T_FMT "&amp;"
+                   "limit=%" APR_INT64_T_FMT "\">next %" APR_INT64_T_FMT
+                   "</a></p>\n", base, q.offset + limit, limit, limit);
+    }
+    ap_rputs("</body></html>\n", r);
     return OK;
 }
 

@@ -275,7 +275,7 @@ static void ph_forget_chunk(apr_pool_t *p, const apr_uint32_t *ids,
         }
         name = apr_pstrdup(p, d->name);
         silent = ph_sec_of(ctx->now - d->last_mono);
-        if (ph_table_remove(t, ids[k]) == APR_SUCCESS) {
+        if (ph_table_remove(t, ids[k], ctx->wall) == APR_SUCCESS) {
             t->hdr->urgent_changes++;
             APR_ARRAY_PUSH(notes, const char *) = apr_psprintf(p,
                 "{\"time\":%" APR_INT64_T_FMT ",\"event\":\"forget\","

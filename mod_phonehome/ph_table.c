@@ -190,7 +190,7 @@ apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id)
     return APR_SUCCESS;
 }
 
-apr_status_t ph_table_remove(ph_table_t *t, apr_uint32_t id)
+apr_status_t ph_table_remove(ph_table_t *t, apr_uint32_t id, apr_time_t when)
 {
     ph_device_t *d = t->slot(t->baton, id);
     apr_uint32_t mask = t->hdr->nbuckets - 1, probes, i, j, home;
@@ -217,6 +217,7 @@ apr_status_t ph_table_remove(ph_table_t *t, apr_uint32_t id)
         t->buckets[i].slot1 = 0;
     }
     memset(d, 0, sizeof(*d));
+    d->since = when;
     t->free[t->hdr->nfree++] = id;
     t->hdr->forgotten++;
     return APR_SUCCESS;

@@ -130,9 +130,12 @@ apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id);
  * deletion (the buckets after it in its run move back when their home
  * allows), the record is cleared and the slot is put on the free list.
  * max_probe stays an upper bound: a deletion only shortens probes.
+ * The free slot keeps @a when (wall) as its 'since', so that a snapshot
+ * written after the forget is fresher (ph_snapshot_freshness) than a copy
+ * of the table from before it, which would bring the device back.
  * @return APR_SUCCESS, or APR_ENOENT if the slot is free already
  */
-apr_status_t ph_table_remove(ph_table_t *t, apr_uint32_t id);
+apr_status_t ph_table_remove(ph_table_t *t, apr_uint32_t id, apr_time_t when);
 
 /** FNV-1a 32 (the index's hash before it was keyed; tests use it). */
 apr_uint32_t ph_table_hash(const char *name);

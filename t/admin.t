@@ -221,6 +221,9 @@ $h->stop;
     my $k = private_httpd('admin-crash', phonehome_conf() . $admin_conf . "PhoneHomeMaxAge 60\n");
     my $kb = $k->base;
     is beat("/raspberrypiPhoneHome/$_", base => $kb)->code, 200, "$_ beats" for qw(keep-pi lost-pi);
+    # slotmem's own copy, written at this graceful restart, still holds
+    # lost-pi; the snapshot after the forget must win over it.
+    ok $k->graceful, 'graceful restart';
     is act($k, 'lost-pi', 'forget', '')->code, 200, 'forget lost-pi';
     # The snapshot is written again within seconds of a change.
     ok poll_until(30, sub { my $snap = slurp($k->dir . '/state/state.snapshot');

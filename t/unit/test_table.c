@@ -388,8 +388,8 @@ START_TEST(table_remove_then_reinsert_reuses_the_slot)
                                       &id), APR_SUCCESS);
     }
     ck_assert_int_eq(ph_table_add(&tt.t, "one-more", &id), APR_ENOSPC);
-    ck_assert_int_eq(ph_table_remove(&tt.t, 3), APR_SUCCESS);
-    ck_assert_int_eq(ph_table_remove(&tt.t, 3), APR_ENOENT);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 3, T_START), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 3, T_START), APR_ENOENT);
     ck_assert_str_eq(tt.slots[3].name, "");
     ck_assert_int_eq(ph_table_find(&tt.t, "dev-3"), -1);
     ck_assert_uint_eq(tt.t.hdr->forgotten, 1);
@@ -402,7 +402,7 @@ START_TEST(table_remove_then_reinsert_reuses_the_slot)
     ck_assert_int_eq(tt.slots[3].state, PH_STATE_UNKNOWN);
     ck_assert_int_eq(ph_table_add(&tt.t, "two-more", &id), APR_ENOSPC);
     /* The forgotten name can come back, as a new device. */
-    ck_assert_int_eq(ph_table_remove(&tt.t, 7), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 7, T_START), APR_SUCCESS);
     ck_assert_int_eq(ph_table_add(&tt.t, "dev-3", &id), APR_SUCCESS);
     ck_assert_uint_eq(id, 7);
     assert_index_sound(&tt);
@@ -420,8 +420,8 @@ START_TEST(table_reuse_order_last_freed_first_then_grow)
     for (i = 0; i < 8; i++) {
         ph_table_add(&tt.t, dev_name(buf, sizeof(buf), i), &id);
     }
-    ck_assert_int_eq(ph_table_remove(&tt.t, 2), APR_SUCCESS);
-    ck_assert_int_eq(ph_table_remove(&tt.t, 5), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 2, T_START), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 5, T_START), APR_SUCCESS);
     ck_assert_uint_eq(tt.t.hdr->nfree, 2);
     ck_assert_int_eq(ph_table_add(&tt.t, "new-a", &id), APR_SUCCESS);
     ck_assert_uint_eq(id, 5);
@@ -431,8 +431,8 @@ START_TEST(table_reuse_order_last_freed_first_then_grow)
     ck_assert_uint_eq(id, 8);
     ck_assert_uint_eq(tt.t.hdr->used, 9);
     /* A rebuild (every restart) finds the holes again, lowest first. */
-    ph_table_remove(&tt.t, 6);
-    ph_table_remove(&tt.t, 1);
+    ph_table_remove(&tt.t, 6, T_START);
+    ph_table_remove(&tt.t, 1, T_START);
     ph_table_rebuild(&tt.t, tt.index, 16);
     ck_assert_uint_eq(tt.t.hdr->nfree, 2);
     ck_assert_uint_eq(tt.t.hdr->used, 9);
@@ -463,7 +463,7 @@ START_TEST(table_remove_shifts_a_probe_chain_back)
                                       &id), APR_SUCCESS);
         before[i] = ph_table_probes(&tt.t, buf);
     }
-    ck_assert_int_eq(ph_table_remove(&tt.t, 1), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 1, T_START), APR_SUCCESS);
     assert_index_sound(&tt);
     for (i = 0; i < 6; i++) {
         dev_name(buf, sizeof(buf), i);
@@ -496,7 +496,7 @@ START_TEST(table_remove_respects_homes_and_wraps)
     ph_table_add(&tt.t, "b0-e", &id);       /* 2 */
     ck_assert_uint_eq(tt.t.buckets[0].slot1, 3);
     ck_assert_uint_eq(tt.t.buckets[2].slot1, 5);
-    ck_assert_int_eq(ph_table_remove(&tt.t, 0), APR_SUCCESS);   /* b14-a */
+    ck_assert_int_eq(ph_table_remove(&tt.t, 0, T_START), APR_SUCCESS);   /* b14-a */
     assert_index_sound(&tt);
     ck_assert_uint_eq(tt.t.buckets[14].slot1, 2);   /* b14-b home */
     ck_assert_uint_eq(tt.t.buckets[15].slot1, 3);   /* b15-c home */
@@ -524,7 +524,8 @@ START_TEST(table_remove_random_mix_keeps_every_lookup)
         dev_name(buf, sizeof(buf), k);
         at = ph_table_find(&tt.t, buf);
         if (at >= 0) {
-            ck_assert_int_eq(ph_table_remove(&tt.t, (apr_uint32_t)at),
+            ck_assert_int_eq(ph_table_remove(&tt.t, (apr_uint32_t)at,
+                                             T_START),
                              APR_SUCCESS);
         }
         else {
