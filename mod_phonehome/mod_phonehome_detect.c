@@ -252,14 +252,29 @@ static int ph_forget_due(const ph_device_t *d, const ph_fsm_ctx_t *ctx,
            && ctx->now - d->last_mono > apr_time_from_sec(forget_after);
 }
 
+/* A device forgotten by PhoneHomeForgetAfter, noted under the lock and
+ * logged after it. */
+typedef struct {
+    char        name[PH_NAME_MAX + 1];
+    apr_int64_t silent;             /* seconds */
+} ph_forgot_t;
+
+/* PhoneHomeForgetAfter frees at most this many slots per hold of the lock
+ * and per tick: a whole table that went silent at once is cleared over a
+ * few seconds, and no beat waits long for it (bench/forget.sh). */
+#define PH_FORGET_HOLD      256
+#define PH_FORGET_TICK      4096
+
+/* Error-log lines a tick writes for PhoneHomeForgetAfter; the rest are
+ * counted in one more (events.log has a line for each). */
+#define PH_FORGOT_LOGGED    10
+
 /* Forget the @a n slots of @a ids that are still due (the scan read them
- * without the lock); an events.log line each in @a notes, a PH00215 line
- * when the tick's notes are written.  Called with the lock held: at most
- * a chunk. */
-static void ph_forget_chunk(apr_pool_t *p, const apr_uint32_t *ids,
-                            apr_uint32_t n, const ph_fsm_ctx_t *ctx,
+ * without the lock), noting each in @a forgot: nothing is formatted here.
+ * Called with the lock held: at most a chunk. */
+static void ph_forget_chunk(const apr_uint32_t *ids, apr_uint32_t n,
+                            const ph_fsm_ctx_t *ctx,
                             apr_uint32_t forget_after,
-                            apr_array_header_t *notes,
                             apr_array_header_t *forgot)
 {
     ph_table_t *t = ph_runtime_table();
@@ -267,24 +282,56 @@ static void ph_forget_chunk(apr_pool_t *p, const apr_uint32_t *ids,
 
     for (k = 0; k < n; k++) {
         ph_device_t *d = ph_slot(NULL, ids[k]);
-        const char *name;
-        apr_int64_t silent;
+        ph_forgot_t *f;
 
         if (d->name[0] == '\0' || !ph_forget_due(d, ctx, forget_after)) {
             continue;
         }
-        name = apr_pstrdup(p, d->name);
-        silent = ph_sec_of(ctx->now - d->last_mono);
-        if (ph_table_remove(t, ids[k], ctx->wall) == APR_SUCCESS) {
-            t->hdr->urgent_changes++;
-            APR_ARRAY_PUSH(notes, const char *) = apr_psprintf(p,
-                "{\"time\":%" APR_INT64_T_FMT ",\"event\":\"forget\","
-                "\"device\":%s,\"by\":\"PhoneHomeForgetAfter\","
-                "\"silent\":%" APR_INT64_T_FMT "}", ph_sec_of(ctx->wall),
-                ph_text_json(p, name), silent);
-            APR_ARRAY_PUSH(forgot, const char *) = apr_psprintf(p,
-                "%s (silent %" APR_INT64_T_FMT " s)", name, silent);
+        f = apr_array_push(forgot);
+        memcpy(f->name, d->name, sizeof(f->name));
+        f->silent = ph_sec_of(ctx->now - d->last_mono);
+        ph_table_remove(t, ids[k], ctx->wall);
+        t->hdr->urgent_changes++;
+    }
+}
+
+/* Log what ph_forget_chunk noted: PH00215 (PH00216 past the first few)
+ * and an events.log line each, in one append. */
+static void ph_forgot_log(server_rec *s, apr_pool_t *p,
+                          const apr_array_header_t *forgot,
+                          apr_uint32_t forget_after, apr_time_t wall)
+{
+    apr_array_header_t *lines;
+    int i;
+
+    if (forgot->nelts == 0) {
+        return;
+    }
+    lines = apr_array_make(p, forgot->nelts, sizeof(const char *));
+    for (i = 0; i < forgot->nelts; i++) {
+        const ph_forgot_t *f = &APR_ARRAY_IDX(forgot, i, ph_forgot_t);
+
+        if (i < PH_FORGOT_LOGGED) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         PHLOGNO(00215) "forgot undeclared device %s "
+                         "(silent %" APR_INT64_T_FMT " s): "
+                         "PhoneHomeForgetAfter %u", f->name, f->silent,
+                         forget_after);
         }
+        APR_ARRAY_PUSH(lines, const char *) = apr_psprintf(p,
+            "{\"time\":%" APR_INT64_T_FMT ",\"event\":\"forget\","
+            "\"device\":%s,\"by\":\"PhoneHomeForgetAfter\",\"silent\":%"
+            APR_INT64_T_FMT "}", ph_sec_of(wall), ph_text_json(p, f->name),
+            f->silent);
+    }
+    /* One append for the tick's lines, not an open and a write each. */
+    ph_events_log(s, p, apr_array_pstrcat(p, lines, '\n'));
+    if (forgot->nelts > PH_FORGOT_LOGGED) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     PHLOGNO(00216) "forgot %d more undeclared devices "
+                     "in this tick (PhoneHomeForgetAfter %u; each is in "
+                     "events.log)", forgot->nelts - PH_FORGOT_LOGGED,
+                     forget_after);
     }
 }
 
@@ -296,9 +343,9 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     apr_array_header_t *events = apr_array_make(p, 4, sizeof(ph_event_t));
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
     apr_uint32_t *due = apr_palloc(p, sizeof(*due) * PH_CHUNK);
-    apr_uint32_t *forget = apr_palloc(p, sizeof(*forget) * PH_CHUNK);
+    apr_uint32_t *forget = apr_palloc(p, sizeof(*forget) * PH_FORGET_HOLD);
     apr_array_header_t *notes = apr_array_make(p, 1, sizeof(const char *));
-    apr_array_header_t *forgot = apr_array_make(p, 1, sizeof(const char *));
+    apr_array_header_t *forgot = apr_array_make(p, 1, sizeof(ph_forgot_t));
     apr_time_t begin = apr_time_now(), begin_mono = ph_mono_now();
     ph_fsm_ctx_t ctx;
     apr_uint32_t id, used, n, nf, k;
@@ -331,7 +378,9 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
             if (d->name[0] == '\0') {
                 continue;
             }
-            if (ph_forget_due(d, &ctx, c->forget_after)) {
+            if (nf < PH_FORGET_HOLD
+                && (apr_uint32_t)forgot->nelts + nf < PH_FORGET_TICK
+                && ph_forget_due(d, &ctx, c->forget_after)) {
                 forget[nf++] = id;
             }
             else if (ph_fsm_due(d, &ctx)) {
@@ -341,12 +390,17 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         if (n == 0 && nf == 0) {
             continue;
         }
+        if (nf && forgot->nalloc < (int)PH_FORGET_TICK) {
+            /* Room for the tick's forgets, its pages faulted in now: no
+             * allocation while the lock is held. */
+            forgot = apr_array_make(p, PH_FORGET_TICK, sizeof(ph_forgot_t));
+            memset(forgot->elts, 0, PH_FORGET_TICK * sizeof(ph_forgot_t));
+        }
         if (ph_runtime_lock() != APR_SUCCESS) {
             return;
         }
         held = ph_mono_now();
-        ph_forget_chunk(p, forget, nf, &ctx, c->forget_after, notes,
-                        forgot);
+        ph_forget_chunk(forget, nf, &ctx, c->forget_after, forgot);
         i = events->nelts;
         for (k = 0; k < n; k++) {
             ph_device_t *d = ph_slot(NULL, due[k]);
@@ -386,12 +440,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         ph_note_hold(held);
         ph_unlock();
     }
-    for (i = 0; i < forgot->nelts; i++) {
-        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
-                     PHLOGNO(00215) "forgot undeclared device %s: "
-                     "PhoneHomeForgetAfter %u", APR_ARRAY_IDX(forgot, i,
-                     const char *), c->forget_after);
-    }
+    ph_forgot_log(s, p, forgot, c->forget_after, begin);
     for (i = 0; i < notes->nelts; i++) {
         ph_events_log(s, p, APR_ARRAY_IDX(notes, i, const char *));
     }
