@@ -31,6 +31,6 @@ for n in $sizes; do
     lock=$(bench_auto "$port" PhoneHomeLockUsecMax)
     tick=$(bench_auto "$port" PhoneHomeTickUsecMax)
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/raspberrypiPhoneHome/after-forget")
-    echo "$n $after $(echo "$end - $start" | bc) $lock $tick $code"
+    echo "$n $after $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') $lock $tick $code"
     bench_stop "$dir"
 done
