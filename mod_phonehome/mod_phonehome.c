@@ -20,6 +20,7 @@
 #include "http_request.h"
 
 #include "mod_phonehome_private.h"
+#include "mod_phonehome_admin.h"
 #include "mod_phonehome_beat.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_detect.h"
@@ -102,6 +103,7 @@ static void ph_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ph_runtime_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ph_beat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ph_status_register_hooks(p);
+    ph_admin_register_hooks(p);
     ph_passive_register_hooks(p);
 }
 

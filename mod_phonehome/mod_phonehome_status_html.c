@@ -211,6 +211,13 @@ static const char *ph_html_when(apr_pool_t *p, const ph_device_t *d,
         return apr_psprintf(p, "up for %s; last beat %s",
                             ph_human_duration(p, ph_sec(now - d->since)),
                             ph_human_ago(p, now, d->last_seen));
+    case PH_STATE_PAUSED:
+        return apr_psprintf(p, "paused since %s%s%s; last beat %s",
+                            ph_human_time(p, now, d->since),
+                            d->paused_until ? ", until " : "",
+                            d->paused_until ? ph_human_time(p, now,
+                                d->paused_until) : "",
+                            ph_human_ago(p, now, d->last_seen));
     default:
         return d->last_seen
             ? apr_psprintf(p, "%s since %s; last beat %s",

@@ -49,7 +49,7 @@ static void ph_json_device(request_rec *r, apr_pool_t *p,
                "\"since\":%" APR_INT64_T_FMT ",\"beats\":%"
                APR_UINT64_T_FMT ",\"remote_ip\":%s,\"user_agent\":%s,"
                "\"client_time\":%s,\"skew\":%s,\"boot_id\":%s,"
-               "\"uptime\":%s}",
+               "\"uptime\":%s,\"paused_until\":%s}",
                ph_text_json(p, d->name),
                ph_text_json(p, ph_display_name(p, ph_runtime_conf(), d->name)),
                ph_state_name(d->state),
@@ -63,7 +63,10 @@ static void ph_json_device(request_rec *r, apr_pool_t *p,
                ph_num_or_null(p, known_t, d->skew),
                d->boot_id[0] ? ph_text_json(p, d->boot_id) : "null",
                ph_num_or_null(p, (d->flags & PH_DEV_HAS_UPTIME) != 0,
-                              d->uptime));
+                              d->uptime),
+               ph_num_or_null(p, d->state == PH_STATE_PAUSED
+                                 && d->paused_until != 0,
+                              ph_sec(d->paused_until)));
 }
 
 static void ph_json_each(ph_walk_t *w, const ph_device_t *d,
@@ -217,6 +220,10 @@ static void ph_auto_each(ph_walk_t *w, const ph_device_t *d,
                "Device[%" APR_INT64_T_FMT "]Since: %" APR_INT64_T_FMT "\n"
                "Device[%" APR_INT64_T_FMT "]Beats: %" APR_UINT64_T_FMT "\n",
                i, d->max_age, i, ph_sec(d->since), i, d->beats);
+    if (d->state == PH_STATE_PAUSED && d->paused_until) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]PausedUntil: %"
+                   APR_INT64_T_FMT "\n", i, ph_sec(d->paused_until));
+    }
     if (d->remote_ip[0]) {
         ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]RemoteIP: %s\n", i,
                    ph_text_oneline(p, d->remote_ip));
