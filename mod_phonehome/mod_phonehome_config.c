@@ -62,6 +62,7 @@ void *ph_config_create(apr_pool_t *p, server_rec *s)
     c->register_v6_prefix = PH_RATE_V6_PREFIX;
     c->register_rate.period = apr_time_from_sec(60);
     c->channels = apr_array_make(p, 2, sizeof(ph_notify_chan_t));
+    c->beat_to = apr_array_make(p, 1, sizeof(ph_beatto_t));
     return c;
 }
 
@@ -414,27 +415,18 @@ static const char *ph_set_digest_window(cmd_parms *cmd, void *d,
 static const char *ph_set_metrics_devices(cmd_parms *cmd, void *d,
                                           const char *arg)
 {
-    ph_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
-                                               &phonehome_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    static const char *const names[] = { "All", "NotUp", "None" };
+    int i;
 
     (void)d;
-    if (err) {
-        return err;
+    PH_GLOBAL_ONLY(cmd);
+    for (i = 0; i < 3 && strcasecmp(arg, names[i]); i++) {
     }
-    if (!strcasecmp(arg, "All")) {
-        c->metrics_devices = PH_METRICS_DEV_ALL;
-    }
-    else if (!strcasecmp(arg, "NotUp")) {
-        c->metrics_devices = PH_METRICS_DEV_NOT_UP;
-    }
-    else if (!strcasecmp(arg, "None")) {
-        c->metrics_devices = PH_METRICS_DEV_NONE;
-    }
-    else {
+    if (i == 3) {
         return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
                            "' is not All, NotUp or None", NULL);
     }
+    ph_sconf(cmd)->metrics_devices = i;     /* PH_METRICS_DEV_* in order */
     return NULL;
 }
 
@@ -442,15 +434,12 @@ static const char *ph_set_metrics_devices(cmd_parms *cmd, void *d,
 static const char *ph_passive_cmd(cmd_parms *cmd, void *d,
                                   const char *name, const char *expr)
 {
-    ph_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
-                                               &phonehome_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY), *why;
+    ph_server_conf_t *c = ph_sconf(cmd);
+    const char *err = NULL, *why;
     ph_passive_t *pr;
 
     (void)d;
-    if (err) {
-        return err;
-    }
+    PH_GLOBAL_ONLY(cmd);
     if ((why = ph_name_check(name)) != NULL) {
         return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name,
                             ph_text_oneline(cmd->pool, name), why);
@@ -464,13 +453,30 @@ static const char *ph_passive_cmd(cmd_parms *cmd, void *d,
                             "'%s': %s", cmd->cmd->name, name,
                             ph_text_oneline(cmd->pool, expr), err);
     }
-    pr->where = apr_psprintf(cmd->pool, "%s:%d",
-                             cmd->directive->filename,
+    pr->where = apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
                              cmd->directive->line_num);
     if (c->passive == NULL) {
         c->passive = apr_array_make(cmd->pool, 2, sizeof(ph_passive_t *));
     }
     APR_ARRAY_PUSH(c->passive, ph_passive_t *) = pr;
+    return NULL;
+}
+
+/* PhoneHomeBeatTo: the key is read now, as root, as a Key= is. */
+static const char *ph_add_beat_to(cmd_parms *cmd, void *d, const char *raw)
+{
+    apr_array_header_t *words;
+    ph_beatto_t bt;
+    const char *why;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if ((why = ph_conf_words(cmd->pool, raw, &words)) != NULL
+        || (why = ph_beatto_parse(cmd->pool, words, &bt)) != NULL
+        || (bt.key_file && (why = ph_secret_beatto_key(cmd->pool, &bt)))) {
+        return ph_bad(cmd, why);
+    }
+    *(ph_beatto_t *)apr_array_push(ph_sconf(cmd)->beat_to) = bt;
     return NULL;
 }
 
@@ -533,6 +539,8 @@ const command_rec ph_config_cmds[] = {
     AP_INIT_TAKE2("PhoneHomePassive", ph_passive_cmd, NULL, RSRC_CONF,
                   "a device name and an expression (ap_expr): a request "
                   "that matches counts as a beat for the device"),
+    AP_INIT_RAW_ARGS("PhoneHomeBeatTo", ph_add_beat_to, NULL, RSRC_CONF,
+        "URL [every=s] [key-file=file] [device=name]: this server's beat"),
     AP_INIT_TAKE1("PhoneHomeMetricsDevices", ph_set_metrics_devices, NULL,
         RSRC_CONF, "Per-device series in ?metrics: All (default), NotUp "
         "or None"),

@@ -23,6 +23,7 @@
 #include "apr_tables.h"
 #include "ap_expr.h"
 
+#include "ph_beatto.h"
 #include "ph_conf.h"
 #include "ph_notify.h"
 #include "ph_rate.h"
@@ -67,6 +68,7 @@ typedef struct ph_server_conf_t {
     apr_array_header_t *channels;           /* ph_notify_chan_t */
     int                 metrics_devices;    /* PhoneHomeMetricsDevices */
     apr_array_header_t *passive;            /* ph_passive_t *, or NULL */
+    apr_array_header_t *beat_to;            /* ph_beatto_t (PhoneHomeBeatTo) */
 } ph_server_conf_t;
 
 /* A PhoneHomePassive rule (mod_phonehome_passive.c evaluates it). */

@@ -316,6 +316,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     }
     if (ph_runtime_lock() == APR_SUCCESS) {
         t->hdr->last_tick = begin;
+        t->hdr->last_tick_mono = begin_mono;
         t->hdr->tick_usec = (apr_uint32_t)(ph_mono_now() - begin_mono);
         if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
             t->hdr->tick_usec_max = t->hdr->tick_usec;

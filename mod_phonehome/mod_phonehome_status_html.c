@@ -371,6 +371,24 @@ static void ph_html_health(request_rec *r, const ph_view_t *v)
     if (v->nchan) {
         ap_rputs("</ul>\n", r);
     }
+    ap_rputs(v->nbeat ? "<ul class=\"beat-to\">\n" : "", r);
+    for (i = 0; i < v->nbeat; i++) {
+        const ph_beatto_stat_t *bs = &v->beat[i];
+
+        ap_rprintf(r, "<li>Beats to <b>%s</b> every %u s: %" APR_UINT64_T_FMT
+                   " sent, %" APR_UINT64_T_FMT " held back, %u failed in a "
+                   "row; last success %s", ph_text_html(p,
+                   ph_view_beat_target(p, i)), ph_view_beat(i)->every,
+                   bs->sent, bs->held, bs->failures, bs->last_success
+                   ? ph_human_time(p, v->now, bs->last_success) : "never");
+        if (bs->last_error[0]) {
+            ap_rprintf(r, "; last error %s: %s",
+                       ph_human_time(p, v->now, bs->last_error_time),
+                       ph_text_html(p, bs->last_error));
+        }
+        ap_rputs(".</li>\n", r);
+    }
+    ap_rputs(v->nbeat ? "</ul>\n" : "", r);
 }
 
 static void ph_html_events(request_rec *r, const char *device,

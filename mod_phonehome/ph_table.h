@@ -69,6 +69,8 @@ typedef struct ph_table_hdr_t {
     apr_time_t   register_full_logged;  /* PH00128, at most once a minute */
     /* Alert events of undeclared devices this hour (ph_arm.h). */
     ph_arm_budget_t arm_budget;
+    /* When detection last ran, monotonic (PhoneHomeBeatTo's health). */
+    apr_time_t   last_tick_mono;
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {
