@@ -27,6 +27,7 @@
 #include "http_log.h"
 #include "mod_watchdog.h"
 
+#include "apr_file_io.h"
 #include "apr_strings.h"
 
 #include <curl/curl.h>
@@ -157,23 +158,33 @@ static void ph_bt_hold(server_rec *s, int i, const char *why)
     }
 }
 
+/* The first line of a /proc file (whose size says 0), or NULL. */
+static char *ph_bt_proc(apr_pool_t *p, const char *path)
+{
+    apr_file_t *f;
+    apr_size_t len = 127;
+    char *buf = apr_pcalloc(p, 128);
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, 0, p) != APR_SUCCESS) {
+        return NULL;
+    }
+    if (apr_file_read(f, buf, &len) != APR_SUCCESS) {
+        len = 0;
+    }
+    apr_file_close(f);
+    buf[len] = '\0';
+    buf[strcspn(buf, " \t\r\n")] = '\0';
+    return buf[0] ? buf : NULL;
+}
+
 /* The machine's boot id and uptime (seconds), as the Pi client sends. */
 static void ph_bt_machine(apr_pool_t *p, const char **boot,
                           apr_int64_t *up)
 {
-    char *buf;
-    apr_size_t len;
+    const char *u = ph_bt_proc(p, "/proc/uptime");
 
-    *boot = NULL;
-    *up = 0;
-    if (ph_spool_read(p, "/proc/sys/kernel/random/boot_id", &buf, &len,
-                      128) == APR_SUCCESS) {
-        buf[strcspn(buf, " \t\r\n")] = '\0';
-        *boot = buf;
-    }
-    if (ph_spool_read(p, "/proc/uptime", &buf, &len, 128) == APR_SUCCESS) {
-        *up = apr_atoi64(buf);
-    }
+    *boot = ph_bt_proc(p, "/proc/sys/kernel/random/boot_id");
+    *up = u ? apr_atoi64(u) : 0;
 }
 
 static void ph_bt_start(server_rec *s, int i)
