@@ -502,7 +502,7 @@ int ph_render_metrics(request_rec *r, const ph_query_t *q)
     ph_metrics_beat(r, &v, "phonehome_beat_to_failures", "gauge",
                     "Beats to a PhoneHomeBeatTo target that failed in a "
                     "row.", 2);
-    ph_metrics_beat(r, &v, "phonehome_beat_to_last_success_seconds",
+    ph_metrics_beat(r, &v, "phonehome_beat_to_last_success_timestamp_seconds",
                     "gauge", "When a target last accepted a beat (0: "
                     "never).", 3);
     ph_metrics_chan(r, &v, "phonehome_notify_sent_total", "counter",

@@ -71,8 +71,16 @@ like $m, qr/^phonehome_beat_to_sent_total\{target="http:\/\/127\.0\.0\.1:\d+\/\.
      '?metrics: phonehome_beat_to_sent_total';
 like $m, qr/^phonehome_beat_to_failures\{target="http:\/\/127\.0\.0\.1:$dead\/\.\.\."\} [1-9]/m,
      '?metrics: phonehome_beat_to_failures';
-like $m, qr/^phonehome_beat_to_last_success_seconds\{/m, '?metrics: phonehome_beat_to_last_success_seconds';
+like $m, qr/^phonehome_beat_to_last_success_timestamp_seconds\{/m, '?metrics: phonehome_beat_to_last_success_timestamp_seconds';
 like $m, qr/^phonehome_beat_to_held_total\{/m, '?metrics: phonehome_beat_to_held_total';
+{
+    my $file = $h->dir . '/metrics.txt';
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh $m;
+    close $fh;
+    my $out = `promtool check metrics < "$file" 2>&1`;
+    is $?, 0, 'promtool check metrics accepts the beat_to series' or diag $out;
+}
 my $html = PhTest::_ua()->get("$b/phonehome-status")->decoded_content;
 like $html, qr/Beats to <b>http:\/\/127\.0\.0\.1:$dead\/\.\.\.<\/b> every 1 s: 0 sent, 0 held back, \d+ failed in a row; last success never; last error/,
      'HTML: each target in words';
