@@ -50,7 +50,7 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)ptemp;
     if ((rc = ph_passive_check_config(ph_config_get(s), pconf, s)) != OK
         || (rc = ph_runtime_check(s)) != OK
-        || (rc = ph_beatto_check(s, ph_config_get(s))) != OK) {
+        || (rc = ph_beatto_check(ptemp, s, ph_config_get(s))) != OK) {
         return rc;
     }
     return ph_config_check(s, ph_config_get(s));

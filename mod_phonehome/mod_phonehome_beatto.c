@@ -430,7 +430,7 @@ static apr_status_t ph_bt_callback(int state, void *data, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
-int ph_beatto_check(server_rec *s, ph_server_conf_t *c)
+int ph_beatto_check(apr_pool_t *p, server_rec *s, ph_server_conf_t *c)
 {
     int i;
 
@@ -446,8 +446,8 @@ int ph_beatto_check(server_rec *s, ph_server_conf_t *c)
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                          PHLOGNO(00176) "PhoneHomeBeatTo %s: the ServerName "
                          "'%s' is no device name (%s): give device=",
-                         ph_notify_url_redacted(s->process->pool, bt->url),
-                         ph_text_oneline(s->process->pool, bt->device), why);
+                         ph_notify_url_redacted(p, bt->url),
+                         ph_text_oneline(p, bt->device), why);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }

@@ -33,7 +33,7 @@
 /** At check_config: a signed beat without device= is for the device
  *  named as ServerName, which must be a valid name (PH00176).
  *  @return OK or HTTP_INTERNAL_SERVER_ERROR */
-int ph_beatto_check(server_rec *s, ph_server_conf_t *c);
+int ph_beatto_check(apr_pool_t *p, server_rec *s, ph_server_conf_t *c);
 
 /** At post_config: the watchdog, when there is a PhoneHomeBeatTo. */
 apr_status_t ph_beatto_register(apr_pool_t *pconf, server_rec *s);

@@ -53,13 +53,14 @@ typedef struct ph_chan_stat_t {
 } ph_chan_stat_t;
 
 /** A PhoneHomeBeatTo target's counts, in shared memory (one per line, in
- *  configuration order; reset by every restart but seq). */
+ *  configuration order; reset by every restart: seq then starts again
+ *  from the wall clock in ms). */
 typedef struct ph_beatto_stat_t {
     apr_uint64_t        sent;               /* beats the target accepted */
     apr_uint64_t        held;               /* beats held back: unhealthy */
     apr_uint64_t        seq;                /* last seq sent */
     apr_uint32_t        failures;           /* in a row */
-    apr_uint32_t        in_flight;          /* a transfer is under way */
+    apr_uint32_t        pad;
     apr_time_t          last_success;       /* wall clock */
     apr_time_t          last_error_time;
     apr_time_t          next_mono;          /* when the next beat is due */
