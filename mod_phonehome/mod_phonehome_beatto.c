@@ -67,6 +67,7 @@ static CURLM *ph_bt_multi;
 static ph_bt_xfer_t **ph_bt_busy;           /* per target, or NULL */
 static apr_time_t *ph_bt_logged;            /* per target: last PH00171 */
 static int ph_bt_held;                      /* this process logged PH00173 */
+static apr_time_t ph_bt_began;              /* this watchdog's start, mono */
 
 static const ph_beatto_t *ph_bt(int i)
 {
@@ -93,25 +94,17 @@ static const char *ph_bt_unhealthy(apr_pool_t *p, apr_time_t now)
     static const char *const suffix[] = { PH_OUTBOX_SUFFIX,
                                           PH_NOTIFY_SUFFIX };
     const char *odir = ph_dir(p, PH_DIR_OUTBOX);
-    apr_time_t tick = 0, started = 0;
+    apr_time_t tick = 0;
+    const char *why;
     int k, i;
 
     if (ph_runtime_lock() == APR_SUCCESS) {
         tick = ph_runtime_table()->hdr->last_tick_mono;
-        started = ph_runtime_table()->hdr->started_mono;
         ph_unlock();
     }
-    /* Just started: the first beat waits for the first tick. */
-    if (tick == 0 && now - started
-                     <= apr_time_from_sec(PH_BEATTO_TICK_STALE_SEC)) {
-        return "";
-    }
-    if (tick == 0) {
-        return "detection has not run since httpd started";
-    }
-    if (now - tick > apr_time_from_sec(PH_BEATTO_TICK_STALE_SEC)) {
-        return apr_psprintf(p, "detection last ran %" APR_TIME_T_FMT
-                            " s ago", apr_time_sec(now - tick));
+    /* Just (re)started: the first beat waits for the first tick (""). */
+    if ((why = ph_beatto_detect_health(p, now, ph_bt_began, tick)) != NULL) {
+        return why;
     }
     for (k = 0; k < 2; k++) {
         apr_array_header_t *files;
@@ -128,7 +121,7 @@ static const char *ph_bt_unhealthy(apr_pool_t *p, apr_time_t now)
             if (ph_spool_read(p, apr_pstrcat(p, odir, "/", f, NULL), &buf,
                               &len, PH_OUTBOX_MAX) == APR_SUCCESS
                 && ph_outbox_parse(p, buf, len, &item) == NULL
-                && item.attempts >= PH_BEATTO_STUCK_ATTEMPTS) {
+                && ph_beatto_stuck(item.attempts)) {
                 return apr_psprintf(p, "alert %s failed %u attempts in a row"
                                     " (%s)", f, item.attempts,
                                     item.error ? item.error : "no reason");
@@ -410,6 +403,7 @@ static apr_status_t ph_bt_callback(int state, void *data, apr_pool_t *pool)
         ph_bt_busy = apr_pcalloc(ph_bt_pool, sizeof(*ph_bt_busy) * n);
         ph_bt_logged = apr_pcalloc(ph_bt_pool, sizeof(*ph_bt_logged) * n);
         ph_bt_held = 0;
+        ph_bt_began = ph_mono_now();
         if ((ph_bt_multi = curl_multi_init()) == NULL) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                          PHLOGNO(00175) "libcurl cannot make a multi "

@@ -23,12 +23,7 @@
 #include "httpd.h"
 
 #include "mod_phonehome_config.h"
-
-/** Detection is wedged when its last tick is older than this. */
-#define PH_BEATTO_TICK_STALE_SEC    10
-/** The outbox is stuck when a file failed this many attempts in a row:
- *  with the 5 s, 10 s backoff, a sender that fails for 15 s or more. */
-#define PH_BEATTO_STUCK_ATTEMPTS    3
+#include "ph_beatto.h"
 
 /** At check_config: a signed beat without device= is for the device
  *  named as ServerName, which must be a valid name (PH00176).

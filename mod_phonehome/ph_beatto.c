@@ -97,6 +97,27 @@ const char *ph_beatto_parse(apr_pool_t *p, const apr_array_header_t *words,
     return NULL;
 }
 
+const char *ph_beatto_detect_health(apr_pool_t *p, apr_time_t now,
+                                    apr_time_t started, apr_time_t last_tick)
+{
+    apr_interval_time_t stale = apr_time_from_sec(PH_BEATTO_TICK_STALE_SEC);
+
+    if (last_tick == 0) {
+        return now - started <= stale ? ""
+               : "detection has not run since the start";
+    }
+    if (now - last_tick > stale) {
+        return apr_psprintf(p, "detection last ran %" APR_TIME_T_FMT " s ago",
+                            apr_time_sec(now - last_tick));
+    }
+    return NULL;
+}
+
+int ph_beatto_stuck(unsigned int attempts)
+{
+    return attempts >= PH_BEATTO_STUCK_ATTEMPTS;
+}
+
 void ph_beatto_timeouts(const ph_beatto_t *bt, long *connect_ms,
                         long *total_ms)
 {

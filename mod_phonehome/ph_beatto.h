@@ -34,6 +34,11 @@
  * connect part at most 5 s.  A beat never overlaps the next one. */
 #define PH_BEATTO_TOTAL_MS_MAX  10000L
 #define PH_BEATTO_CONNECT_MS_MAX 5000L
+/* The health rule: detection is wedged when its last tick is older than
+ * this; the outbox is stuck when a file failed this many attempts in a
+ * row (with the 5 s, 10 s backoff: a sender failing for 15 s or more). */
+#define PH_BEATTO_TICK_STALE_SEC    10
+#define PH_BEATTO_STUCK_ATTEMPTS    3
 
 typedef struct ph_beatto_t {
     const char   *url;              /* as configured */
@@ -54,6 +59,21 @@ typedef struct ph_beatto_t {
  */
 const char *ph_beatto_parse(apr_pool_t *p, const apr_array_header_t *words,
                             ph_beatto_t *bt);
+
+/**
+ * Detection's half of the health rule, on the monotonic clock: @a now,
+ * when the beat's watchdog started (@a started) and detection's last tick
+ * (@a last_tick, 0: none yet).
+ * @return NULL when healthy; "" when it is too early to say (no tick yet,
+ *         within PH_BEATTO_TICK_STALE_SEC of that start: the beat waits);
+ *         else why not, in one line
+ */
+const char *ph_beatto_detect_health(apr_pool_t *p, apr_time_t now,
+                                    apr_time_t started, apr_time_t last_tick);
+
+/** The outbox's half: whether a file that failed @a attempts times in a
+ *  row means alerts are not getting out. */
+int ph_beatto_stuck(unsigned int attempts);
 
 /** The connect and total timeouts of a transfer, in milliseconds. */
 void ph_beatto_timeouts(const ph_beatto_t *bt, long *connect_ms,

@@ -103,6 +103,31 @@ START_TEST(beatto_url_signed)
 }
 END_TEST
 
+/* The health rule: a beat goes out only while detection ticked in the
+ * last 10 s; before the first tick it waits up to 10 s; an alert that
+ * failed 3 attempts in a row means alerts are stuck. */
+START_TEST(beatto_health)
+{
+    apr_time_t s = apr_time_from_sec(1000);
+    const char *why;
+
+    ck_assert_str_eq(ph_beatto_detect_health(pool, s + 1, s, 0), "");
+    ck_assert_str_eq(ph_beatto_detect_health(pool, s + apr_time_from_sec(10),
+                                             s, 0), "");
+    why = ph_beatto_detect_health(pool, s + apr_time_from_sec(11), s, 0);
+    ck_assert_ptr_nonnull(why);
+    ck_assert_str_eq(why, "detection has not run since the start");
+    ck_assert_ptr_null(ph_beatto_detect_health(pool, s + apr_time_from_sec(30),
+                                               s, s + apr_time_from_sec(21)));
+    why = ph_beatto_detect_health(pool, s + apr_time_from_sec(30), s,
+                                  s + apr_time_from_sec(19));
+    ck_assert_str_eq(why, "detection last ran 11 s ago");
+    ck_assert_int_eq(ph_beatto_stuck(0), 0);
+    ck_assert_int_eq(ph_beatto_stuck(2), 0);
+    ck_assert_int_eq(ph_beatto_stuck(3), 1);
+}
+END_TEST
+
 START_TEST(beatto_stale_seq)
 {
     ck_assert_uint_eq(ph_beatto_stale_seq("replayed or old beat: seq 5 is "
@@ -121,6 +146,7 @@ Suite *test_beatto_suite(void)
     tcase_add_test(tc, beatto_parse);
     tcase_add_test(tc, beatto_timeouts);
     tcase_add_test(tc, beatto_url_signed);
+    tcase_add_test(tc, beatto_health);
     tcase_add_test(tc, beatto_stale_seq);
     return s;
 }
