@@ -22,6 +22,7 @@
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_admin.h"
 #include "mod_phonehome_beat.h"
+#include "mod_phonehome_beatto.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_detect.h"
 #include "mod_phonehome_downtime.h"
@@ -50,7 +51,8 @@ static int ph_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     (void)plog;
     (void)ptemp;
     if ((rc = ph_passive_check_config(ph_config_get(s), pconf, s)) != OK
-        || (rc = ph_runtime_check(s)) != OK) {
+        || (rc = ph_runtime_check(s)) != OK
+        || (rc = ph_beatto_check(ptemp, s, ph_config_get(s))) != OK) {
         return rc;
     }
     return ph_config_check(s, ph_config_get(s));
@@ -80,7 +82,8 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     if ((rv = ph_detect_register(pconf, s)) != APR_SUCCESS
         || (rv = ph_mail_register(pconf, s)) != APR_SUCCESS
-        || (rv = ph_notify_register(pconf, s)) != APR_SUCCESS) {
+        || (rv = ph_notify_register(pconf, s)) != APR_SUCCESS
+        || (rv = ph_beatto_register(pconf, s)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      PHLOGNO(00014) "cannot register with mod_watchdog");
         return HTTP_INTERNAL_SERVER_ERROR;

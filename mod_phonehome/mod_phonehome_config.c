@@ -62,6 +62,7 @@ void *ph_config_create(apr_pool_t *p, server_rec *s)
     c->register_v6_prefix = PH_RATE_V6_PREFIX;
     c->register_rate.period = apr_time_from_sec(60);
     c->channels = apr_array_make(p, 2, sizeof(ph_notify_chan_t));
+    c->beat_to = apr_array_make(p, 1, sizeof(ph_beatto_t));
     return c;
 }
 
@@ -417,27 +418,18 @@ static const char *ph_set_digest_window(cmd_parms *cmd, void *d,
 static const char *ph_set_metrics_devices(cmd_parms *cmd, void *d,
                                           const char *arg)
 {
-    ph_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
-                                               &phonehome_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    static const char *const names[] = { "All", "NotUp", "None" };
+    int i;
 
     (void)d;
-    if (err) {
-        return err;
+    PH_GLOBAL_ONLY(cmd);
+    for (i = 0; i < 3 && strcasecmp(arg, names[i]); i++) {
     }
-    if (!strcasecmp(arg, "All")) {
-        c->metrics_devices = PH_METRICS_DEV_ALL;
-    }
-    else if (!strcasecmp(arg, "NotUp")) {
-        c->metrics_devices = PH_METRICS_DEV_NOT_UP;
-    }
-    else if (!strcasecmp(arg, "None")) {
-        c->metrics_devices = PH_METRICS_DEV_NONE;
-    }
-    else {
+    if (i == 3) {
         return apr_pstrcat(cmd->pool, cmd->cmd->name, ": '", arg,
                            "' is not All, NotUp or None", NULL);
     }
+    ph_sconf(cmd)->metrics_devices = i;     /* PH_METRICS_DEV_* in order */
     return NULL;
 }
 
@@ -445,15 +437,12 @@ static const char *ph_set_metrics_devices(cmd_parms *cmd, void *d,
 static const char *ph_passive_cmd(cmd_parms *cmd, void *d,
                                   const char *name, const char *expr)
 {
-    ph_server_conf_t *c = ap_get_module_config(cmd->server->module_config,
-                                               &phonehome_module);
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY), *why;
+    ph_server_conf_t *c = ph_sconf(cmd);
+    const char *err = NULL, *why;
     ph_passive_t *pr;
 
     (void)d;
-    if (err) {
-        return err;
-    }
+    PH_GLOBAL_ONLY(cmd);
     if ((why = ph_name_check(name)) != NULL) {
         return apr_psprintf(cmd->pool, "%s: '%s': %s", cmd->cmd->name,
                             ph_text_oneline(cmd->pool, name), why);
@@ -467,13 +456,30 @@ static const char *ph_passive_cmd(cmd_parms *cmd, void *d,
                             "'%s': %s", cmd->cmd->name, name,
                             ph_text_oneline(cmd->pool, expr), err);
     }
-    pr->where = apr_psprintf(cmd->pool, "%s:%d",
-                             cmd->directive->filename,
+    pr->where = apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
                              cmd->directive->line_num);
     if (c->passive == NULL) {
         c->passive = apr_array_make(cmd->pool, 2, sizeof(ph_passive_t *));
     }
     APR_ARRAY_PUSH(c->passive, ph_passive_t *) = pr;
+    return NULL;
+}
+
+/* PhoneHomeBeatTo: the key is read now, as root, as a Key= is. */
+static const char *ph_add_beat_to(cmd_parms *cmd, void *d, const char *raw)
+{
+    apr_array_header_t *words;
+    ph_beatto_t bt;
+    const char *why;
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if ((why = ph_conf_words(cmd->pool, raw, &words)) != NULL
+        || (why = ph_beatto_parse(cmd->pool, words, &bt)) != NULL
+        || (bt.key_file && (why = ph_secret_beatto_key(cmd->pool, &bt)))) {
+        return ph_bad(cmd, why);
+    }
+    *(ph_beatto_t *)apr_array_push(ph_sconf(cmd)->beat_to) = bt;
     return NULL;
 }
 
@@ -539,36 +545,14 @@ const command_rec ph_config_cmds[] = {
     AP_INIT_TAKE2("PhoneHomePassive", ph_passive_cmd, NULL, RSRC_CONF,
                   "a device name and an expression (ap_expr): a request "
                   "that matches counts as a beat for the device"),
+    AP_INIT_RAW_ARGS("PhoneHomeBeatTo", ph_add_beat_to, NULL, RSRC_CONF,
+        "URL [every=s] [key-file=file] [device=name]: this server's beat"),
     AP_INIT_TAKE1("PhoneHomeMetricsDevices", ph_set_metrics_devices, NULL,
         RSRC_CONF, "Per-device series in ?metrics: All (default), NotUp "
         "or None"),
     {NULL}
 };
 
-
-const char *ph_display_name(apr_pool_t *p, const ph_server_conf_t *conf,
-                            const char *device)
-{
-    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
-                                          APR_HASH_KEY_STRING);
-
-    if (dc && dc->display) {
-        return dc->display;
-    }
-    if (strcmp(device, PH_DEFAULT_DEVICE) == 0) {
-        return conf->monitor_name;
-    }
-    return apr_psprintf(p, "%s (%s)", device, conf->monitor_name);
-}
-
-const apr_array_header_t *ph_recipients(const ph_server_conf_t *conf,
-                                        const char *device)
-{
-    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
-                                          APR_HASH_KEY_STRING);
-
-    return (dc && dc->mail_to) ? dc->mail_to : conf->mail_to;
-}
 
 int ph_channel_find(const ph_server_conf_t *conf, const char *name)
 {
@@ -581,41 +565,6 @@ int ph_channel_find(const ph_server_conf_t *conf, const char *name)
         }
     }
     return -1;
-}
-
-/* Notify= names the routes; without it, a device goes everywhere. */
-static int ph_routed(const ph_devconf_t *dc, const char *name)
-{
-    int i;
-
-    for (i = 0; i < dc->notify->nelts; i++) {
-        if (strcasecmp(APR_ARRAY_IDX(dc->notify, i, const char *),
-                       name) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-int ph_route_mail(const ph_server_conf_t *conf, const char *device)
-{
-    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
-                                          APR_HASH_KEY_STRING);
-
-    /* A device's own MailTo= always asks for mail. */
-    return dc == NULL || dc->notify == NULL || dc->mail_to != NULL
-           || ph_routed(dc, PH_NOTIFY_MAIL);
-}
-
-int ph_route_channel(const ph_server_conf_t *conf, const char *device,
-                     int chan)
-{
-    const ph_devconf_t *dc = apr_hash_get(conf->device_index, device,
-                                          APR_HASH_KEY_STRING);
-
-    return dc == NULL || dc->notify == NULL
-           || ph_routed(dc, APR_ARRAY_IDX(conf->channels, chan,
-                                          ph_notify_chan_t).name);
 }
 
 

@@ -23,6 +23,7 @@
 #include "apr_tables.h"
 #include "ap_expr.h"
 
+#include "ph_beatto.h"
 #include "ph_conf.h"
 #include "ph_notify.h"
 #include "ph_rate.h"
@@ -74,6 +75,7 @@ typedef struct ph_server_conf_t {
 
 /* PhoneHomeMetricsDevices */
     apr_array_header_t *passive;            /* ph_passive_t *, or NULL */
+    apr_array_header_t *beat_to;            /* ph_beatto_t (PhoneHomeBeatTo) */
 } ph_server_conf_t;
 
 /* A PhoneHomePassive rule (mod_phonehome_passive.c evaluates it). */
@@ -113,21 +115,6 @@ void ph_config_finish(ph_server_conf_t *c);
  *  root's alone. */
 apr_status_t ph_config_read_secrets(server_rec *s, apr_pool_t *pconf,
                                     ph_server_conf_t *c);
-
-/** How a device is named in mail and on the status page. */
-const char *ph_display_name(apr_pool_t *p, const ph_server_conf_t *conf,
-                            const char *device);
-
-/** The recipients for a device: its MailTo=, else PhoneHomeMailTo. */
-const apr_array_header_t *ph_recipients(const ph_server_conf_t *conf,
-                                        const char *device);
-
-/** Whether @a device's alerts go by mail (Notify= may leave mail out). */
-int ph_route_mail(const ph_server_conf_t *conf, const char *device);
-
-/** Whether @a device's alerts go to channel number @a chan. */
-int ph_route_channel(const ph_server_conf_t *conf, const char *device,
-                     int chan);
 
 /** The channel number of @a name, or -1. */
 int ph_channel_find(const ph_server_conf_t *conf, const char *name);

@@ -26,6 +26,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
+#include "mod_phonehome_route.h"
 #include "mod_phonehome_detect.h"
 #include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
@@ -453,6 +454,7 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     }
     if (ph_runtime_lock() == APR_SUCCESS) {
         t->hdr->last_tick = begin;
+        t->hdr->last_tick_mono = begin_mono;
         t->hdr->tick_usec = (apr_uint32_t)(ph_mono_now() - begin_mono);
         if (t->hdr->tick_usec > t->hdr->tick_usec_max) {
             t->hdr->tick_usec_max = t->hdr->tick_usec;

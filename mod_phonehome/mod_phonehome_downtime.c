@@ -33,6 +33,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
+#include "mod_phonehome_route.h"
 #include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
 #include "ph_downtime.h"

@@ -35,6 +35,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
+#include "mod_phonehome_route.h"
 #include "mod_phonehome_notify.h"
 #include "mod_phonehome_outbox.h"
 #include "mod_phonehome_runtime.h"

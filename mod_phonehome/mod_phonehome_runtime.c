@@ -50,6 +50,7 @@ typedef struct ph_shared_t {
     ph_server_conf_t   *conf;               /* the main server's */
     ph_rate_ip_t       *rate_ips;           /* new names per client address */
     ph_chan_stat_t     *chan_stats;         /* conf->channels->nelts */
+    ph_beatto_stat_t   *beatto_stats;       /* conf->beat_to->nelts */
 } ph_shared_t;
 
 static ph_shared_t ph_shared;
@@ -87,6 +88,11 @@ int ph_runtime_ready(void)
 ph_rate_ip_t *ph_runtime_rate_ips(void)
 {
     return ph_shared.rate_ips;
+}
+
+ph_beatto_stat_t *ph_runtime_beatto_stats(void)
+{
+    return ph_shared.beatto_stats;
 }
 
 ph_chan_stat_t *ph_runtime_chan_stats(void)
@@ -319,7 +325,9 @@ int ph_runtime_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                                 ph_table_index_size(c->max_devices)
                                 + sizeof(ph_rate_ip_t) * PH_RATE_IPS
                                 + sizeof(ph_chan_stat_t)
-                                  * (apr_size_t)(c->channels->nelts + 1), 1,
+                                  * (apr_size_t)(c->channels->nelts + 1)
+                                + sizeof(ph_beatto_stat_t)
+                                  * (apr_size_t)(c->beat_to->nelts + 1), 1,
                                 0, pconf);
     }
     if (rv == APR_SUCCESS) {
@@ -383,6 +391,10 @@ int ph_runtime_attach(apr_pool_t *pconf, server_rec *s)
                                               + PH_RATE_IPS);
     memset(ph_shared.chan_stats, 0, sizeof(ph_chan_stat_t)
                                     * (apr_size_t)(c->channels->nelts + 1));
+    ph_shared.beatto_stats = (ph_beatto_stat_t *)(ph_shared.chan_stats
+                                                  + c->channels->nelts + 1);
+    memset(ph_shared.beatto_stats, 0, sizeof(ph_beatto_stat_t)
+                                      * (apr_size_t)(c->beat_to->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
     ph_shared.table.hdr->started_mono = retained->started_mono;
     if (ph_apply_conf(s, c, retained->started) != APR_SUCCESS) {

@@ -52,6 +52,21 @@ typedef struct ph_chan_stat_t {
     char                last_error[PH_LAST_ERROR_LEN]; /* redacted, one line */
 } ph_chan_stat_t;
 
+/** A PhoneHomeBeatTo target's counts, in shared memory (one per line, in
+ *  configuration order; reset by every restart: seq then starts again
+ *  from the wall clock in ms). */
+typedef struct ph_beatto_stat_t {
+    apr_uint64_t        sent;               /* beats the target accepted */
+    apr_uint64_t        held;               /* beats held back: unhealthy */
+    apr_uint64_t        seq;                /* last seq sent */
+    apr_uint32_t        failures;           /* in a row */
+    apr_uint32_t        pad;
+    apr_time_t          last_success;       /* wall clock */
+    apr_time_t          last_error_time;
+    apr_time_t          next_mono;          /* when the next beat is due */
+    char                last_error[PH_LAST_ERROR_LEN]; /* one line */
+} ph_beatto_stat_t;
+
 /* ------------------------------------------------------------------ */
 /* Accessors (valid once post_config has run; inherited by the children) */
 
@@ -69,6 +84,9 @@ ph_rate_ip_t *ph_runtime_rate_ips(void);
 
 /** One ph_chan_stat_t per PhoneHomeNotify channel. */
 ph_chan_stat_t *ph_runtime_chan_stats(void);
+
+/** One ph_beatto_stat_t per PhoneHomeBeatTo line. */
+ph_beatto_stat_t *ph_runtime_beatto_stats(void);
 
 /** The device in slot @a id (the table must be locked to write it). */
 ph_device_t *ph_slot(void *baton, apr_uint32_t id);

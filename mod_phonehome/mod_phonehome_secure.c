@@ -409,6 +409,25 @@ const char *ph_secret_key_load(apr_pool_t *p, ph_devconf_t *dc)
     ph_secret_wipe(buf, len);
     return why;
 }
+/* PhoneHomeBeatTo's key-file=: the same rules and the same reader as a
+ * device's Key=. */
+const char *ph_secret_beatto_key(apr_pool_t *p, ph_beatto_t *bt)
+{
+    ph_devconf_t dc;
+    const char *why;
+
+    memset(&dc, 0, sizeof(dc));
+    dc.key_file = bt->key_file;
+    if ((why = ph_secret_key_load(p, &dc)) != NULL) {
+        return apr_psprintf(p, "key-file=%s: %s",
+                            ph_text_oneline(p, bt->key_file), why);
+    }
+    bt->key_file = dc.key_file;
+    bt->key = dc.key;
+    bt->keylen = dc.keylen;
+    return NULL;
+}
+
 /* A channel's secret file, read as root like a Key= file; messages name
  * the file, never what is in it. */
 const char *ph_secret_read(apr_pool_t *p, const char *file,

@@ -20,6 +20,7 @@
 #include "httpd.h"
 #include "apr_pools.h"
 
+#include "ph_beatto.h"
 #include "ph_conf.h"
 
 /**
@@ -68,6 +69,13 @@ void ph_secret_wipe(void *buf, apr_size_t len);
  * @return NULL, or why (no message ever shows the key)
  */
 const char *ph_secret_key_load(apr_pool_t *p, ph_devconf_t *dc);
+
+/**
+ * Read PhoneHomeBeatTo's key-file= (@a bt->key_file, relative to
+ * ServerRoot) as root, by the rules of a device's Key=; sets @a bt's key.
+ * @return NULL, or why (naming the file, never the key)
+ */
+const char *ph_secret_beatto_key(apr_pool_t *p, ph_beatto_t *bt);
 
 /**
  * Read a channel's secret file @a file (relative to ServerRoot) as root:

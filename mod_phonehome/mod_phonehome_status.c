@@ -28,6 +28,7 @@
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_status.h"
 #include "mod_phonehome_status_html.h"
+#include "mod_phonehome_style.h"
 #include "mod_phonehome_status_text.h"
 #include "mod_phonehome_status_view.h"
 

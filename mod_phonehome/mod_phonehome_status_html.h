@@ -24,7 +24,6 @@
 int ph_status_html(request_rec *r, const ph_query_t *q, int board);
 
 /** The stylesheet both serve at <Location>/style.css. */
-int ph_status_css(request_rec *r);
 
 /** ?badge=NAME: an SVG badge; 404 for an unknown device. */
 int ph_status_badge(request_rec *r, const char *name);

@@ -23,6 +23,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
+#include "mod_phonehome_route.h"
 #include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_status_text.h"
@@ -134,6 +135,27 @@ static void ph_json_tail(request_rec *r, const ph_view_t *v)
                                      : "null",
                    ph_num_or_null(p, cs->last_error_time != 0,
                                   ph_sec(cs->last_error_time)));
+    }
+    /* PhoneHomeBeatTo targets, when there are any: the URL up to its host
+     * (a ping URL's path is its secret). */
+    ap_rputs(v->nbeat ? "],\"beat_to\":[" : "", r);
+    for (i = 0; i < v->nbeat; i++) {
+        const ph_beatto_stat_t *bs = &v->beat[i];
+
+        ap_rprintf(r, "%s{\"target\":%s,\"device\":%s,\"every\":%u,"
+                   "\"sent\":%" APR_UINT64_T_FMT ",\"held\":%"
+                   APR_UINT64_T_FMT ",\"failures\":%u,\"last_success\":%s,"
+                   "\"last_error\":%s,\"last_error_time\":%s}",
+                   i ? "," : "", ph_text_json(p, ph_view_beat_target(p, i)),
+                   ph_view_beat(i)->device
+                       ? ph_text_json(p, ph_view_beat(i)->device) : "null",
+                   ph_view_beat(i)->every, bs->sent, bs->held, bs->failures,
+                   ph_num_or_null(p, bs->last_success != 0,
+                                  ph_sec(bs->last_success)),
+                   bs->last_error[0] ? ph_text_json(p, bs->last_error)
+                                     : "null",
+                   ph_num_or_null(p, bs->last_error_time != 0,
+                                  ph_sec(bs->last_error_time)));
     }
     ap_rputs("]", r);
     ph_json_downtimes(r);
@@ -314,6 +336,28 @@ int ph_render_auto(request_rec *r, const ph_query_t *q)
                        i, d->nsilent, i, d->nback);
         }
     }
+    if (v.nbeat) {
+        ap_rprintf(r, "PhoneHomeBeatTo: %d\n", v.nbeat);
+    }
+    for (i = 0; i < v.nbeat; i++) {
+        const ph_beatto_stat_t *bs = &v.beat[i];
+
+        ap_rprintf(r, "BeatTo[%d]Target: %s\nBeatTo[%d]Sent: %"
+                   APR_UINT64_T_FMT "\nBeatTo[%d]Held: %" APR_UINT64_T_FMT
+                   "\nBeatTo[%d]Failures: %u\n", i,
+                   ph_view_beat_target(p, i), i, bs->sent, i, bs->held, i,
+                   bs->failures);
+        if (bs->last_success) {
+            ap_rprintf(r, "BeatTo[%d]LastSuccess: %" APR_INT64_T_FMT "\n", i,
+                       ph_sec(bs->last_success));
+        }
+        if (bs->last_error[0]) {
+            ap_rprintf(r, "BeatTo[%d]LastError: %s\n"
+                       "BeatTo[%d]LastErrorTime: %" APR_INT64_T_FMT "\n", i,
+                       ph_text_oneline(p, bs->last_error), i,
+                       ph_sec(bs->last_error_time));
+        }
+    }
     ph_walk_init(&w, r, q, q->limit);
     ph_walk(&w, 0xf, ph_auto_each, &v.now);
     return OK;
@@ -440,6 +484,30 @@ static void ph_metrics_chan(request_rec *r, const ph_view_t *v,
     }
 }
 
+/* One series per PhoneHomeBeatTo target: 0 sent, 1 held, 2 failures in
+ * a row, 3 the last success (epoch seconds). */
+static void ph_metrics_beat(request_rec *r, const ph_view_t *v,
+                            const char *name, const char *type,
+                            const char *help, int which)
+{
+    int i;
+
+    if (v->nbeat) {
+        ph_metric_head(r, name, type, help);
+    }
+    for (i = 0; i < v->nbeat; i++) {
+        const ph_beatto_stat_t *bs = &v->beat[i];
+
+        ap_rprintf(r, "%s{target=\"%s\"} %" APR_INT64_T_FMT "\n", name,
+                   ph_text_prom_label(r->pool, ph_view_beat_target(r->pool,
+                                                                   i)),
+                   which == 0 ? (apr_int64_t)bs->sent
+                   : which == 1 ? (apr_int64_t)bs->held
+                   : which == 2 ? (apr_int64_t)bs->failures
+                   : ph_sec(bs->last_success));
+    }
+}
+
 int ph_render_metrics(request_rec *r, const ph_query_t *q)
 {
     ph_view_t v;
@@ -482,6 +550,17 @@ int ph_render_metrics(request_rec *r, const ph_query_t *q)
                     "Notifications waiting in the outbox, per channel.", 0);
     ph_metrics_chan(r, &v, "phonehome_notify_dead", "gauge",
                     "Notifications given up on, per channel.", 1);
+    ph_metrics_beat(r, &v, "phonehome_beat_to_sent_total", "counter",
+                    "Beats a PhoneHomeBeatTo target accepted since httpd "
+                    "(re)started.", 0);
+    ph_metrics_beat(r, &v, "phonehome_beat_to_held_total", "counter",
+                    "Beats held back because this server was unhealthy.", 1);
+    ph_metrics_beat(r, &v, "phonehome_beat_to_failures", "gauge",
+                    "Beats to a PhoneHomeBeatTo target that failed in a "
+                    "row.", 2);
+    ph_metrics_beat(r, &v, "phonehome_beat_to_last_success_timestamp_seconds",
+                    "gauge", "When a target last accepted a beat (0: "
+                    "never).", 3);
     ph_metrics_chan(r, &v, "phonehome_notify_sent_total", "counter",
                     "Notifications a channel's service accepted since httpd "
                     "started or restarted.", 2);

@@ -110,6 +110,9 @@ apr_status_t ph_view_take(request_rec *r, const ph_query_t *q, ph_view_t *v)
     v->nchan = ph_runtime_conf()->channels->nelts;
     v->chan = apr_palloc(r->pool, sizeof(ph_chan_stat_t)
                                   * (apr_size_t)(v->nchan + 1));
+    v->nbeat = ph_runtime_conf()->beat_to->nelts;
+    v->beat = apr_palloc(r->pool, sizeof(ph_beatto_stat_t)
+                                  * (apr_size_t)(v->nbeat + 1));
     if ((rv = ph_lock(r)) != APR_SUCCESS) {
         return rv;
     }
@@ -128,10 +131,15 @@ apr_status_t ph_view_take(request_rec *r, const ph_query_t *q, ph_view_t *v)
     v->lock_usec_max = t->hdr->lock_usec_max;
     memcpy(v->chan, ph_runtime_chan_stats(),
            sizeof(ph_chan_stat_t) * (apr_size_t)v->nchan);
+    memcpy(v->beat, ph_runtime_beatto_stats(),
+           sizeof(ph_beatto_stat_t) * (apr_size_t)v->nbeat);
     ph_unlock();
     v->last_error[sizeof(v->last_error) - 1] = '\0';
     for (i = 0; i < v->nchan; i++) {
         v->chan[i].last_error[sizeof(v->chan[i].last_error) - 1] = '\0';
+    }
+    for (i = 0; i < v->nbeat; i++) {
+        v->beat[i].last_error[sizeof(v->beat[i].last_error) - 1] = '\0';
     }
     for (pos = 0; pos < v->used; pos = id) {
         apr_uint32_t end = pos + PH_COUNT_CHUNK;
@@ -242,6 +250,16 @@ int ph_view_device(request_rec *r, const char *name, ph_device_t *out)
     }
     ph_unlock();
     return id >= 0 && out->name[0];
+}
+
+const ph_beatto_t *ph_view_beat(int i)
+{
+    return &APR_ARRAY_IDX(ph_runtime_conf()->beat_to, i, ph_beatto_t);
+}
+
+const char *ph_view_beat_target(apr_pool_t *p, int i)
+{
+    return ph_notify_url_redacted(p, ph_view_beat(i)->url);
 }
 
 const ph_notify_chan_t *ph_view_chan(int i)

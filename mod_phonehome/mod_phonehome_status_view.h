@@ -51,6 +51,8 @@ typedef struct ph_view_t {
     apr_uint32_t    lock_usec_max;
     int             nchan;
     ph_chan_stat_t *chan;               /* copies, one per PhoneHomeNotify */
+    int             nbeat;
+    ph_beatto_stat_t *beat;             /* copies, one per PhoneHomeBeatTo */
 } ph_view_t;
 
 typedef struct ph_walk_t ph_walk_t;
@@ -95,6 +97,13 @@ int ph_view_device(request_rec *r, const char *name, ph_device_t *out);
 
 /** The last lines of events.log, newest last (at most 20). */
 apr_array_header_t *ph_recent_events(request_rec *r);
+
+/** PhoneHomeBeatTo number @a i's target as shown: its URL cut after the
+ *  host (a ping URL's path is its secret). */
+const char *ph_view_beat_target(apr_pool_t *p, int i);
+
+/** PhoneHomeBeatTo number @a i's configuration. */
+const ph_beatto_t *ph_view_beat(int i);
 
 /** The notify channel number @a i's configuration. */
 const ph_notify_chan_t *ph_view_chan(int i);

@@ -78,6 +78,8 @@ typedef struct ph_table_hdr_t {
     apr_uint32_t nfree;
     apr_uint32_t pad_free;
     apr_uint64_t forgotten;
+    /* When detection last ran, monotonic (PhoneHomeBeatTo's health). */
+    apr_time_t   last_tick_mono;
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {

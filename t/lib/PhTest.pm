@@ -138,7 +138,7 @@ sub _private_conf {
     my ($name, $body, %o) = @_;
     my $dir = File::Spec->catdir(t_dir(), 'private', $name);
     make_path("$dir/logs", "$dir/run", "$dir/state");
-    my $port = free_port();
+    my $port = $o{port} // free_port();
     my $conf = "$dir/httpd.conf";
     my $base = base_conf();
     my $so = module_so();
@@ -185,9 +185,12 @@ sub config_test {
 # ->stop and ->start.  It is stopped when the object goes away.
 # env => { NAME => value } is added to httpd's environment (LD_PRELOAD is
 # appended to any the run already has, e.g. the sanitizers' runtime).
+# port => N listens there (from free_port(), for servers that must know
+# each other's port before either starts).
 sub private_httpd {
     my ($name, $body, %o) = @_;
-    my ($dir, $conf, $port) = _private_conf($name, $body);
+    my ($dir, $conf, $port) = _private_conf($name, $body,
+                                            port => $o{port});
     my $self = bless { dir => $dir, conf => $conf, port => $port,
                        env => $o{env} // {} }, 'PhTest::Httpd';
     $self->start or die "private httpd '$name' did not start:\n" . $self->log;
