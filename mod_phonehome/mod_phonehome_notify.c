@@ -372,14 +372,24 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
     }
 }
 
-static void ph_notify_drive(server_rec *s, int wait_ms)
+/* Move the transfers on until one ends or @a until (monotonic) passes;
+ * returns how many ended.  A big body (a digest's part) takes several
+ * rounds of perform and poll: all in this tick, not one a tick. */
+static int ph_notify_drive(server_rec *s, apr_time_t until)
 {
+    int nchan = ph_runtime_conf()->channels->nelts;
+    int running = 0, left, done = 0, handles = 0, i;
     CURLMsg *msg;
-    int running = 0, left;
+    apr_time_t now;
 
+    for (i = 0; i < nchan; i++) {
+        handles += ph_busy[i] != NULL;
+    }
     curl_multi_perform(ph_multi, &running);
-    if (running && wait_ms > 0) {
-        curl_multi_poll(ph_multi, NULL, 0, wait_ms, NULL);
+    while (running > 0 && running == handles
+           && (now = ph_mono_now()) < until) {
+        curl_multi_poll(ph_multi, NULL, 0,
+                        (int)apr_time_as_msec(until - now) + 1, NULL);
         curl_multi_perform(ph_multi, &running);
     }
     while ((msg = curl_multi_info_read(ph_multi, &left)) != NULL) {
@@ -394,8 +404,10 @@ static void ph_notify_drive(server_rec *s, int wait_ms)
         if (x) {
             ph_xfer_done(s, x, msg->data.result);
             ph_xfer_free(x);
+            done++;
         }
     }
+    return done;
 }
 
 static void ph_notify_stop(void)
@@ -448,10 +460,16 @@ static apr_status_t ph_notify_callback(int state, void *data,
          * digest window, and a channel's next file follows at once. */
         ph_queue_digest(s, pool);
         if (ph_multi) {
-            ph_notify_scan(s, pool);
-        }
-        if (ph_multi) {
-            ph_notify_drive(s, PH_NOTIFY_WAIT_MS);
+            /* A channel's next file starts as soon as the one before it
+             * ends, within the tick: a digest's parts follow each other
+             * at the speed of the service. */
+            apr_time_t until = ph_mono_now()
+                               + apr_time_from_msec(PH_NOTIFY_WAIT_MS);
+
+            do {
+                ph_notify_scan(s, pool);
+            } while (ph_notify_drive(s, until) > 0 && !ph_notify_stopping
+                     && ph_mono_now() < until);
         }
         break;
     case AP_WATCHDOG_STATE_STOPPING:
