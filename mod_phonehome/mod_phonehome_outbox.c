@@ -38,6 +38,7 @@
 #include "ph_event.h"
 #include "ph_mail.h"
 #include "ph_notify.h"
+#include "ph_notify_digest.h"
 #include "ph_spool.h"
 #include "ph_text.h"
 

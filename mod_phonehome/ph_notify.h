@@ -127,23 +127,6 @@ const char *ph_notify_secret(apr_pool_t *p, const char *buf, apr_size_t len,
 const char *ph_notify_text(apr_pool_t *p, const ph_mail_t *m,
                            const char **title);
 
-/** The generic webhook's JSON document for @a m; @a id names the
- *  delivery (the same for every attempt). */
-const char *ph_notify_json(apr_pool_t *p, const ph_mail_t *m,
-                           const char *id);
-
-/**
- * A digest @a m as what a channel of @a kind sends: for the webhook, @a m
- * itself when its document fits in @a max bytes, else parts of
- * consecutive devices, each document at most @a max; for the other kinds
- * one summary holding the first PH_NOTIFY_SUMMARY_KEEP devices and the
- * total.  Every message built from a part (ph_notify_request) is at most
- * @a max bytes.
- * @return the number of parts, in *parts (ph_mail_t, sharing m's arrays)
- */
-int ph_notify_split(apr_pool_t *p, int kind, const ph_mail_t *m,
-                    apr_size_t max, ph_mail_t **parts);
-
 /** The request for channel @a c.  @a m->msgid is the delivery's id. */
 void ph_notify_request(apr_pool_t *p, const ph_notify_chan_t *c,
                        const ph_mail_t *m, ph_notify_req_t *req);

@@ -31,6 +31,7 @@ PhoneHomeMailFrom pialert\@example.com
 PhoneHomeMailTo me\@example.com
 PhoneHomeSMTPServer 127.0.0.1:@{[$smtp->port]}
 PhoneHomeNotify hook @{[$rx->url]}/hook
+PhoneHomeNotify phone @{[$rx->url]}/alerts kind=ntfy
 PhoneHomeMaxAge $max_age
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow $window
@@ -74,7 +75,10 @@ sub delivered {
     while (<$f>) {
         if (/"event":"down"/) { $down++ }
         elsif (/"event":"mail_queued".*"devices":(\d+)/) { $mq++; $mdev += $1 }
-        elsif (/"event":"notify_queued".*"devices":(\d+)/) { $nq++; $ndev += $1 }
+        elsif (/"event":"notify_queued".*"channel":"(\w+)","devices":(\d+)/) {
+            $nq++;
+            $ndev += $2 if $1 eq 'hook';
+        }
         elsif (/"event":"mail_sent"/) { $ms++ }
         elsif (/"event":"notify_sent"/) { $ns++ }
     }
@@ -95,7 +99,12 @@ for my $m ($smtp->mails) {
     $mails++;
     $mailed{$1} = 1 while $m->{body} =~ /\b(mo-\d+)\b/g;
 }
+my @pushes;
 for my $r ($rx->requests) {
+    if ($r->{path} eq '/alerts') {
+        push @pushes, $r if ($r->{headers}{title} // '') =~ /^Error : /;
+        next;
+    }
     my $body = Encode::encode('UTF-8', $r->{body} // '');
     $post_max = length $body if !$post_max || length $body > $post_max;
     my $doc = eval { $json->decode($body) } or next;
@@ -109,6 +118,13 @@ diag sprintf 'mass outage of %d: %d mails (largest %d bytes), %d webhook posts '
     . '(largest %d bytes), last one sent %.1f s after the last deadline '
     . '(DigestWindow %d s included)', $n, $mails // 0, $mail_max // 0,
     $posts // 0, $post_max // 0, $took, $window;
+# A push to a person: one summary, not dozens.
+is scalar(@pushes), 1, 'the ntfy channel got one Error push for the whole outage';
+is $pushes[0]{headers}{title}, "Error : $n devices (Raspberry Pi phone home)",
+    'titled with the count';
+like $pushes[0]{body}, qr/\A$n devices are now in state: Error\n.*\(and \d+ more: see the status page, \?state=down\)\z/s,
+    'naming the first devices and where to see the rest';
+cmp_ok length($pushes[0]{body}), '<=', 3500, 'in at most 3,500 bytes';
 cmp_ok $mails, '>', 1, 'the digest mail went as several parts';
 cmp_ok $mail_max, '<=', 256 * 1024, 'each mail at most 256 KiB';
 cmp_ok $post_max, '<=', 256 * 1024, 'each webhook document at most 256 KiB';
