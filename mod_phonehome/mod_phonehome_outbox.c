@@ -293,38 +293,44 @@ static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
     nparts = ph_notify_split(p, chan->kind, m, PH_NOTIFY_JSON_MAX, &parts);
     for (k = 0; k < nparts; k++) {
         const ph_mail_t *pm = &parts[k];
-        apr_array_header_t *lines = apr_array_make(p, pm->n, sizeof(char *));
+        apr_array_header_t *lines;
         ph_outbox_item_t item;
         const char *text, *fname;
         apr_size_t len;
         apr_status_t rv;
+        apr_pool_t *pp;
 
+        apr_pool_create(&pp, p);        /* one part's text at a time */
+        lines = apr_array_make(pp, pm->n, sizeof(char *));
         for (i = 0; i < pm->n; i++) {
-            APR_ARRAY_PUSH(lines, const char *) = apr_pstrcat(p,
-                ph_event_format(p, pm->events[i]), "\n", NULL);
+            APR_ARRAY_PUSH(lines, const char *) = apr_pstrcat(pp,
+                ph_event_format(pp, pm->events[i]), "\n", NULL);
         }
         memset(&item, 0, sizeof(item));
         item.created = now;
-        item.subject = ph_mail_subject(p, pm);
+        item.subject = ph_mail_subject(pp, pm);
         item.channel = chan->name;
-        item.message = apr_array_pstrcat(p, lines, 0);
+        item.message = apr_array_pstrcat(pp, lines, 0);
         item.total = pm->total;
         item.part = pm->part;
         item.parts = pm->parts;
-        text = ph_outbox_format(p, &item, &len);
-        fname = apr_pstrcat(p, ph_part_name(p, name, pm), ".", chan->name,
+        text = ph_outbox_format(pp, &item, &len);
+        fname = apr_pstrcat(pp, ph_part_name(pp, name, pm), ".", chan->name,
                             PH_NOTIFY_SUFFIX, NULL);
-        if ((rv = ph_outbox_put(s, p, fname, text, len)) != APR_SUCCESS) {
+        if ((rv = ph_outbox_put(s, pp, fname, text, len)) == APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         PHLOGNO(00058) "queued notification %s \"%s\" for "
+                         "channel %s", fname, item.subject, chan->name);
+            ph_events_log(s, pp, apr_psprintf(pp, "{\"time\":%"
+                          APR_INT64_T_FMT ",\"event\":\"notify_queued\","
+                          "\"notify\":\"%s\",\"channel\":\"%s\","
+                          "\"devices\":%d}", (apr_int64_t)apr_time_sec(now),
+                          fname, chan->name, pm->n));
+        }
+        apr_pool_destroy(pp);
+        if (rv != APR_SUCCESS) {
             return rv;
         }
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                     PHLOGNO(00058) "queued notification %s \"%s\" for "
-                     "channel %s", fname, item.subject, chan->name);
-        ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
-                      ",\"event\":\"notify_queued\",\"notify\":\"%s\","
-                      "\"channel\":\"%s\",\"devices\":%d}",
-                      (apr_int64_t)apr_time_sec(now), fname, chan->name,
-                      pm->n));
     }
     return APR_SUCCESS;
 }
@@ -363,22 +369,28 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
     nparts = ph_mail_split(p, &m, PH_MAIL_PART_MAX, &parts);
     for (i = 0; i < nparts; i++) {
         ph_mail_t *pm = &parts[i];
-        const char *pname = ph_part_name(p, name, pm);
+        apr_pool_t *pp;
+        const char *pname;
 
+        apr_pool_create(&pp, p);        /* one part's text at a time */
+        pname = ph_part_name(pp, name, pm);
         pm->msgid = pname;
-        subject = ph_mail_subject(p, pm);
-        rv = ph_outbox_put_mail(s, p, pname, now, subject, g->to,
-                                ph_mail_compose(p, pm));
+        subject = ph_mail_subject(pp, pm);
+        rv = ph_outbox_put_mail(s, pp, pname, now, subject, g->to,
+                                ph_mail_compose(pp, pm));
+        if (rv == APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         PHLOGNO(00034) "queued mail %s \"%s\" to %s", pname,
+                         subject, apr_array_pstrcat(pp, g->to, ','));
+            ph_events_log(s, pp, apr_psprintf(pp, "{\"time\":%"
+                          APR_INT64_T_FMT ",\"event\":\"mail_queued\","
+                          "\"mail\":\"%s\",\"devices\":%d}",
+                          (apr_int64_t)apr_time_sec(now), pname, pm->n));
+        }
+        apr_pool_destroy(pp);
         if (rv != APR_SUCCESS) {
             return rv;
         }
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                     PHLOGNO(00034) "queued mail %s \"%s\" to %s", pname,
-                     subject, apr_array_pstrcat(p, g->to, ','));
-        ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
-                      ",\"event\":\"mail_queued\",\"mail\":\"%s\","
-                      "\"devices\":%d}", (apr_int64_t)apr_time_sec(now),
-                      pname, pm->n));
     }
     return APR_SUCCESS;
 }

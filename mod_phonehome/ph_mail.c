@@ -327,9 +327,14 @@ int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
     apr_array_header_t *lines = apr_array_make(p, 16, sizeof(const char *));
     apr_size_t head = 0, *len, used;
     ph_mail_t probe, *out;
+    apr_pool_t *tmp;
     int i, n, start;
 
-    if (m->n <= 1 || strlen(ph_mail_compose(p, m)) <= max) {
+    /* A device's block in the whole form is well over 100 bytes (its
+     * state, info, Device, Last call and MaxAge lines): more devices than
+     * max / 100 never fit, and are never composed whole. */
+    if (m->n <= 1 || ((apr_size_t)m->n <= max / 100
+                      && strlen(ph_mail_compose(p, m)) <= max)) {
         *parts = apr_pmemdup(p, m, sizeof(*m));
         return 1;
     }
@@ -345,9 +350,14 @@ int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
         head += strlen(APR_ARRAY_IDX(lines, i, const char *)) + 2;
     }
     len = apr_palloc(p, sizeof(*len) * m->n);
+    apr_pool_create(&tmp, p);
     for (i = 0; i < m->n; i++) {
-        len[i] = strlen(ph_mail_part_line(p, m, i)) + 2;
+        len[i] = strlen(ph_mail_part_line(tmp, m, i)) + 2;
+        if (i % 1024 == 1023) {
+            apr_pool_clear(tmp);
+        }
     }
+    apr_pool_destroy(tmp);
     /* Greedy: as many devices as fit; the count is known at the end. */
     out = apr_pcalloc(p, sizeof(*out) * m->n);
     for (n = 0, start = 0; start < m->n; n++) {

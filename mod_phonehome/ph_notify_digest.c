@@ -91,6 +91,7 @@ int ph_notify_split(apr_pool_t *p, int kind, const ph_mail_t *m,
                                   m->n);
     apr_size_t head, used, *len;
     ph_mail_t probe, *out;
+    apr_pool_t *tmp;
     int i, n, start;
 
     out = apr_pmemdup(p, m, sizeof(*m));
@@ -102,7 +103,10 @@ int ph_notify_split(apr_pool_t *p, int kind, const ph_mail_t *m,
         }
         return 1;
     }
-    if (m->n <= 1 || strlen(ph_notify_json(p, m, id)) <= max) {
+    /* A device's entry is well over 100 bytes: more devices than max /
+     * 100 never fit, and are never put in one document. */
+    if (m->n <= 1 || ((apr_size_t)m->n <= max / 100
+                      && strlen(ph_notify_json(p, m, id)) <= max)) {
         return 1;
     }
     /* The longest head: numbers as wide as the total, and a text of the
@@ -113,9 +117,14 @@ int ph_notify_split(apr_pool_t *p, int kind, const ph_mail_t *m,
     head = strlen(ph_notify_json(p, &probe, id))
            - strlen(ph_json_device(p, m, 0)) + 6 * PH_NOTIFY_TEXT_MAX;
     len = apr_palloc(p, sizeof(*len) * m->n);
+    apr_pool_create(&tmp, p);
     for (i = 0; i < m->n; i++) {
-        len[i] = strlen(ph_json_device(p, m, i)) + (i == 0);
+        len[i] = strlen(ph_json_device(tmp, m, i)) + (i == 0);
+        if (i % 1024 == 1023) {
+            apr_pool_clear(tmp);
+        }
     }
+    apr_pool_destroy(tmp);
     out = apr_pcalloc(p, sizeof(*out) * m->n);
     for (n = 0, start = 0; start < m->n; n++) {
         used = head + len[start];
