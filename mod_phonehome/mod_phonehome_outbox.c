@@ -162,6 +162,7 @@ int ph_outbox_load(server_rec *s, apr_pool_t *p, const char *fname,
 {
     const char *odir = ph_dir(p, PH_DIR_OUTBOX);
     const char *path = apr_pstrcat(p, odir, "/", fname, NULL), *why;
+    char err[120];
     apr_finfo_t fi;
     apr_status_t rv;
     apr_size_t len;
@@ -187,8 +188,6 @@ int ph_outbox_load(server_rec *s, apr_pool_t *p, const char *fname,
         return -1;
     }
     else {
-        char err[120];
-
         why = apr_strerror(rv, err, sizeof(err));
     }
     ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,

@@ -19,7 +19,8 @@ use PhTest qw(phonehome_conf private_httpd poll_until keepalive_beats);
 use PhHttp qw(start_http);
 use PhSmtp qw(start_smtp decode_subject);
 
-my $n = 20000;
+# PH_MASSOUTAGE_DEVICES runs it bigger, for bench/RESULTS.md.
+my $n = $ENV{PH_MASSOUTAGE_DEVICES} || 20000;
 my $clients = 4;
 my $max_age = 3;
 my $window = 2;
@@ -36,7 +37,7 @@ PhoneHomeMaxAge $max_age
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow $window
 PhoneHomeArmAfter 0
-PhoneHomeMaxDevices 20100
+PhoneHomeMaxDevices @{[$n + 100]}
 PhoneHomeRateLimit Off
 PhoneHomeRegisterLimit Off
 EOC
