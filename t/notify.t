@@ -303,9 +303,17 @@ EOC
     ok $h->kill9, 'kill -9 every httpd process';
     ok $rx->start, 'the service comes back';
     ok $h->start, 'httpd starts again';
-    my @r = $rx->wait_requests(1, 60);
-    is scalar @r, 1, 'the queued notification is delivered after kill -9';
-    like $r[0]{body} // '', qr/^lost-pi \(Raspberry Pi phone home\) is now in state: Error/, 'the right one';
+    my ($queued) = $files[0] =~ m{([^/]+)\z};
+    ok poll_until(60, sub { events_log($h) =~ /"event":"notify_sent","notify":"\Q$queued\E"/ }),
+       'the queued notification is delivered after kill -9';
+    my @r = $rx->requests;
+    # At least once: if the last snapshot before the kill predates the
+    # down, the restarted server finds lost-pi down again and sends that
+    # Error too (right behind the first, since a channel's next file
+    # follows at once).  Nothing else is sent.
+    ok scalar(@r) >= 1 && scalar(@r) <= 2, 'one request, or two with the Error found again';
+    like $_->{body} // '', qr/^lost-pi \(Raspberry Pi phone home\) is now in state: Error/, 'the right one'
+        for @r;
     ok poll_until(20, sub { (channel_of($h, 'phone')->{queued} // 1) == 0 }), 'and the outbox is empty';
 
     # A graceful restart (the module and libcurl loaded again) sends
