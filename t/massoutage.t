@@ -91,12 +91,16 @@ ok $all, "all $n went down and every message about them was sent";
 
 # The devices named in Error mails and Error webhook posts, and the
 # largest message of each.
-my (%mailed, %posted, $mails, $posts, $mail_max, $post_max);
+my (%mailed, %posted, $mails, $posts, $mail_max, $post_max, $mail_max_what);
 my $json = JSON::PP->new->utf8;
 for my $m ($smtp->mails) {
     next unless decode_subject($m->{headers}{subject} // '') =~ /^Error : /;
     my $size = length($m->{raw_headers}) + length($m->{body});
-    $mail_max = $size if !$mail_max || $size > $mail_max;
+    if (!$mail_max || $size > $mail_max) {
+        $mail_max = $size;
+        $mail_max_what = sprintf '%s, %d lines', decode_subject($m->{headers}{subject}),
+            scalar(() = $m->{body} =~ /\n/g);
+    }
     $mails++;
     $mailed{$1} = 1 while $m->{body} =~ /\b(mo-\d+)\b/g;
 }
@@ -119,6 +123,7 @@ diag sprintf 'mass outage of %d: %d mails (largest %d bytes), %d webhook posts '
     . '(largest %d bytes), last one sent %.1f s after the last deadline '
     . '(DigestWindow %d s included)', $n, $mails // 0, $mail_max // 0,
     $posts // 0, $post_max // 0, $took, $window;
+diag "largest mail: $mail_max_what";
 # A push to a person: one summary, not dozens.
 is scalar(@pushes), 1, 'the ntfy channel got one Error push for the whole outage';
 is $pushes[0]{headers}{title}, "Error : $n devices (Raspberry Pi phone home)",
