@@ -400,6 +400,10 @@ static const char *ph_notify_body(apr_pool_t *p, const ph_mail_t *m,
 const char *ph_notify_text(apr_pool_t *p, const ph_mail_t *m,
                            const char **title)
 {
+    if (m->text) {
+        *title = m->title;
+        return m->text;
+    }
     *title = ph_mail_subject(p, m);
     return ph_notify_body(p, m, PH_NOTIFY_TEXT_MAX);
 }
@@ -486,7 +490,7 @@ static const char *ph_strip_slash(apr_pool_t *p, const char *url)
 void ph_notify_request(apr_pool_t *p, const ph_notify_chan_t *c,
                        const ph_mail_t *m, ph_notify_req_t *req)
 {
-    int down = m->events[0]->kind == PH_EV_DOWN;
+    int down = m->n == 0 || m->events[0]->kind == PH_EV_DOWN;
     const char *title, *text = ph_notify_text(p, m, &title);
     const char *both = apr_pstrcat(p, title, "\n", text, NULL);
     const char *base;

@@ -63,6 +63,16 @@ const char *ph_notify_json(apr_pool_t *p, const ph_mail_t *m, const char *id)
     const char *title, *text = ph_notify_text(p, m, &title);
     int i;
 
+    if (m->n == 0) {
+        /* A notice about the monitor itself (ph_downtime.h). */
+        return apr_psprintf(p, "{\"version\":1,\"id\":%s,\"event\":"
+                            "\"monitor_downtime\",\"title\":%s,\"text\":%s,"
+                            "\"monitor\":%s,\"time\":%" APR_INT64_T_FMT ","
+                            "\"count\":0,\"devices\":[]}",
+                            ph_text_json(p, id), ph_text_json(p, title),
+                            ph_text_json(p, text), ph_text_json(p, m->monitor),
+                            (apr_int64_t)apr_time_sec(m->now));
+    }
     for (i = 0; i < m->n; i++) {
         APR_ARRAY_PUSH(devs, const char *) = ph_json_device(p, m, i);
     }
