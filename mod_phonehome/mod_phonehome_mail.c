@@ -544,17 +544,10 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
         ph_outbox_fate_e fate;
         const char *why;
         apr_time_t now = apr_time_now();
-        apr_size_t len;
-        char *buf;
         int permanent;
 
-        if (ph_spool_read(p, apr_pstrcat(p, odir, "/", fname, NULL), &buf,
-                          &len, PH_OUTBOX_MAX) != APR_SUCCESS) {
-            continue;
-        }
-        if ((why = ph_outbox_parse(p, buf, len, &item)) != NULL) {
-            ph_outbox_bury(s, p, fname, "mail", why);
-            continue;
+        if (ph_outbox_load(s, p, fname, "mail", &item) != 0) {
+            continue;                   /* gone, or buried: the next */
         }
         if (!ph_outbox_due(item.next, now, PH_BACKOFF_CAP)) {
             continue;

@@ -153,20 +153,21 @@ static const char *ph_xfer_message(apr_pool_t *p, const ph_outbox_item_t *item,
     m->n = events->nelts;
     m->events = (const ph_event_t * const *)events->elts;
     m->displays = (const char * const *)displays->elts;
+    m->total = item->total;
+    m->part = item->part;
+    m->parts = item->parts;
     return NULL;
 }
 
-/* Start the transfer for one file, if it is due; 1 if started. */
+/* Start the transfer for one file, if it is due; 1 if started, 2 if the
+ * file can never be sent and went to dead/ (the channel's next may go). */
 static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
 {
-    const char *odir = ph_dir(ptemp, PH_DIR_OUTBOX);
     const ph_notify_chan_t *chan;
     apr_pool_t *xp;
     ph_xfer_t *x;
     ph_mail_t m;
     const char *why, *id;
-    apr_size_t len;
-    char *buf;
     int i, ci;
 
     apr_pool_create(&xp, ph_notify_pool);
@@ -174,23 +175,22 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
     x->pool = xp;
     x->retry_after = -1;
     x->fname = apr_pstrdup(xp, fname);
-    if (ph_spool_read(xp, apr_pstrcat(xp, odir, "/", fname, NULL), &buf,
-                      &len, PH_OUTBOX_MAX) != APR_SUCCESS) {
+    if ((i = ph_outbox_load(s, xp, fname, "notification", &x->item))
+        != 0) {
         apr_pool_destroy(xp);
-        return 0;
+        return i > 0 ? 2 : 0;
     }
-    if ((why = ph_outbox_parse(xp, buf, len, &x->item)) != NULL
-        || (why = x->item.channel ? NULL : "not for a channel") != NULL) {
+    if ((why = x->item.channel ? NULL : "not for a channel") != NULL) {
         ph_outbox_bury(s, ptemp, fname, "notification", why);
         apr_pool_destroy(xp);
-        return 0;
+        return 2;
     }
     if ((ci = ph_channel_find(ph_runtime_conf(), x->item.channel)) < 0) {
         ph_outbox_bury(s, ptemp, fname, "notification",
                        apr_psprintf(ptemp, "channel %s is no longer "
                                     "configured", x->item.channel));
         apr_pool_destroy(xp);
-        return 0;
+        return 2;
     }
     /* A wait longer than any Retry-After we honour: the clock stepped. */
     if (!ph_outbox_due(x->item.next, apr_time_now(),
@@ -205,7 +205,7 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
     if ((why = ph_xfer_message(xp, &x->item, id, &m)) != NULL) {
         ph_outbox_bury(s, ptemp, fname, "notification", why);
         apr_pool_destroy(xp);
-        return 0;
+        return 2;
     }
     ph_notify_request(xp, chan, &m, &x->req);
 
@@ -369,19 +369,32 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
             seen[chan] = 1;
         }
         /* A file whose name names no channel is read, and moved to dead/
-         * if its header names none either. */
-        ph_xfer_start(s, p, fname);
+         * if its header names none either.  One that went to dead/ blocks
+         * nothing: the channel's next file is a candidate at once. */
+        if (ph_xfer_start(s, p, fname) == 2 && chan >= 0) {
+            seen[chan] = 0;
+        }
     }
 }
 
-static void ph_notify_drive(server_rec *s, int wait_ms)
+/* Move the transfers on until one ends or @a until (monotonic) passes;
+ * returns how many ended.  A big body (a digest's part) takes several
+ * rounds of perform and poll: all in this tick, not one a tick. */
+static int ph_notify_drive(server_rec *s, apr_time_t until)
 {
+    int nchan = ph_runtime_conf()->channels->nelts;
+    int running = 0, left, done = 0, handles = 0, i;
     CURLMsg *msg;
-    int running = 0, left;
+    apr_time_t now;
 
+    for (i = 0; i < nchan; i++) {
+        handles += ph_busy[i] != NULL;
+    }
     curl_multi_perform(ph_multi, &running);
-    if (running && wait_ms > 0) {
-        curl_multi_poll(ph_multi, NULL, 0, wait_ms, NULL);
+    while (running > 0 && running == handles
+           && (now = ph_mono_now()) < until) {
+        curl_multi_poll(ph_multi, NULL, 0,
+                        (int)apr_time_as_msec(until - now) + 1, NULL);
         curl_multi_perform(ph_multi, &running);
     }
     while ((msg = curl_multi_info_read(ph_multi, &left)) != NULL) {
@@ -396,8 +409,10 @@ static void ph_notify_drive(server_rec *s, int wait_ms)
         if (x) {
             ph_xfer_done(s, x, msg->data.result);
             ph_xfer_free(x);
+            done++;
         }
     }
+    return done;
 }
 
 static void ph_notify_stop(void)
@@ -450,10 +465,16 @@ static apr_status_t ph_notify_callback(int state, void *data,
          * digest window, and a channel's next file follows at once. */
         ph_queue_digest(s, pool);
         if (ph_multi) {
-            ph_notify_scan(s, pool);
-        }
-        if (ph_multi) {
-            ph_notify_drive(s, PH_NOTIFY_WAIT_MS);
+            /* A channel's next file starts as soon as the one before it
+             * ends, within the tick: a digest's parts follow each other
+             * at the speed of the service. */
+            apr_time_t until = ph_mono_now()
+                               + apr_time_from_msec(PH_NOTIFY_WAIT_MS);
+
+            do {
+                ph_notify_scan(s, pool);
+            } while (ph_notify_drive(s, until) > 0 && !ph_notify_stopping
+                     && ph_mono_now() < until);
         }
         break;
     case AP_WATCHDOG_STATE_STOPPING:

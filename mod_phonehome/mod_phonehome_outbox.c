@@ -39,6 +39,7 @@
 #include "ph_event.h"
 #include "ph_mail.h"
 #include "ph_notify.h"
+#include "ph_notify_digest.h"
 #include "ph_spool.h"
 #include "ph_text.h"
 
@@ -157,6 +158,47 @@ void ph_outbox_bury(server_rec *s, apr_pool_t *p, const char *fname,
                   fname);
 }
 
+int ph_outbox_load(server_rec *s, apr_pool_t *p, const char *fname,
+                   const char *what, ph_outbox_item_t *item)
+{
+    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
+    const char *path = apr_pstrcat(p, odir, "/", fname, NULL), *why;
+    char err[120];
+    apr_finfo_t fi;
+    apr_status_t rv;
+    apr_size_t len;
+    char *buf;
+
+    rv = apr_stat(&fi, path, APR_FINFO_SIZE, p);
+    if (rv == APR_SUCCESS && fi.size > PH_OUTBOX_MAX) {
+        why = apr_psprintf(p, "%" APR_OFF_T_FMT " bytes, over the limit of "
+                           "%d", fi.size, PH_OUTBOX_MAX);
+    }
+    else if (rv == APR_SUCCESS
+             && (rv = ph_spool_read(p, path, &buf, &len, PH_OUTBOX_MAX))
+                == APR_SUCCESS) {
+        if ((why = ph_outbox_parse(p, buf, len, item)) != NULL) {
+            ph_outbox_bury(s, p, fname, what, why);
+            return 1;
+        }
+        return 0;
+    }
+    else if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_EMFILE(rv)
+             || APR_STATUS_IS_ENFILE(rv) || APR_STATUS_IS_EINTR(rv)
+             || rv == APR_ENOMEM) {
+        return -1;
+    }
+    else {
+        why = apr_strerror(rv, err, sizeof(err));
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                 PHLOGNO(00150) "%s/%s cannot be read as a %s (%s): moved to "
+                 "%s; the outbox goes on with the next", odir, fname, what,
+                 ph_text_oneline(p, why), PH_DIR_DEAD);
+    ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), fname);
+    return 1;
+}
+
 ph_outbox_fate_e ph_outbox_done(apr_pool_t *p, const char *fname,
                                 ph_outbox_item_t *item, int chan,
                                 const char *why, int permanent,
@@ -227,46 +269,69 @@ static ph_group_t *ph_group(apr_pool_t *p, apr_hash_t *by_key,
     return g;
 }
 
+/* A part's outbox name: the digest's own, and its number when split. */
+static const char *ph_part_name(apr_pool_t *p, const char *name,
+                                const ph_mail_t *part)
+{
+    return part->parts > 1 ? apr_psprintf(p, "%s-%05d", name, part->part)
+                           : name;
+}
+
 /* A channel's notification: the events themselves, one queue line each;
- * the request is built at every attempt (secrets stay in memory). */
+ * the request is built at every attempt (secrets stay in memory).  A
+ * digest too big for the channel is split or cut by the core first
+ * (ph_notify_split): one file per part, each far under PH_OUTBOX_MAX. */
 static apr_status_t ph_notify_add(server_rec *s, apr_pool_t *p,
                                   ph_group_t *g, apr_time_t now,
                                   const char *name, const ph_mail_t *m)
 {
     const ph_notify_chan_t *chan = &APR_ARRAY_IDX(ph_runtime_conf()->channels,
                                                   g->chan, ph_notify_chan_t);
-    apr_array_header_t *lines = apr_array_make(p, g->events->nelts,
-                                               sizeof(char *));
-    ph_outbox_item_t item;
-    const char *text, *fname;
-    apr_size_t len;
-    apr_status_t rv;
-    int i;
+    ph_mail_t *parts;
+    int nparts, k, i;
 
-    for (i = 0; i < g->events->nelts; i++) {
-        APR_ARRAY_PUSH(lines, const char *) = apr_pstrcat(p,
-            ph_event_format(p, APR_ARRAY_IDX(g->events, i,
-                                             const ph_event_t *)), "\n",
-            NULL);
+    nparts = ph_notify_split(p, chan->kind, m, PH_NOTIFY_JSON_MAX, &parts);
+    for (k = 0; k < nparts; k++) {
+        const ph_mail_t *pm = &parts[k];
+        apr_array_header_t *lines;
+        ph_outbox_item_t item;
+        const char *text, *fname;
+        apr_size_t len;
+        apr_status_t rv;
+        apr_pool_t *pp;
+
+        apr_pool_create(&pp, p);        /* one part's text at a time */
+        lines = apr_array_make(pp, pm->n, sizeof(char *));
+        for (i = 0; i < pm->n; i++) {
+            APR_ARRAY_PUSH(lines, const char *) = apr_pstrcat(pp,
+                ph_event_format(pp, pm->events[i]), "\n", NULL);
+        }
+        memset(&item, 0, sizeof(item));
+        item.created = now;
+        item.subject = ph_mail_subject(pp, pm);
+        item.channel = chan->name;
+        item.message = apr_array_pstrcat(pp, lines, 0);
+        item.total = pm->total;
+        item.part = pm->part;
+        item.parts = pm->parts;
+        text = ph_outbox_format(pp, &item, &len);
+        fname = apr_pstrcat(pp, ph_part_name(pp, name, pm), ".", chan->name,
+                            PH_NOTIFY_SUFFIX, NULL);
+        if ((rv = ph_outbox_put(s, pp, fname, text, len)) == APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         PHLOGNO(00058) "queued notification %s \"%s\" for "
+                         "channel %s", fname, item.subject, chan->name);
+            ph_events_log(s, pp, apr_psprintf(pp, "{\"time\":%"
+                          APR_INT64_T_FMT ",\"event\":\"notify_queued\","
+                          "\"notify\":\"%s\",\"channel\":\"%s\","
+                          "\"devices\":%d}", (apr_int64_t)apr_time_sec(now),
+                          fname, chan->name, pm->n));
+        }
+        apr_pool_destroy(pp);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
     }
-    memset(&item, 0, sizeof(item));
-    item.created = now;
-    item.subject = ph_mail_subject(p, m);
-    item.channel = chan->name;
-    item.message = apr_array_pstrcat(p, lines, 0);
-    text = ph_outbox_format(p, &item, &len);
-    fname = apr_pstrcat(p, name, ".", chan->name, PH_NOTIFY_SUFFIX, NULL);
-    if ((rv = ph_outbox_put(s, p, fname, text, len)) != APR_SUCCESS) {
-        return rv;
-    }
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                 PHLOGNO(00058) "queued notification %s \"%s\" for channel %s",
-                 fname, item.subject, chan->name);
-    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
-                  ",\"event\":\"notify_queued\",\"notify\":\"%s\","
-                  "\"channel\":\"%s\",\"devices\":%d}",
-                  (apr_int64_t)apr_time_sec(now), fname, chan->name,
-                  g->events->nelts));
     return APR_SUCCESS;
 }
 
@@ -275,10 +340,10 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
 {
     ph_server_conf_t *c = ph_runtime_conf();
     const char **displays = apr_palloc(p, sizeof(char *) * g->events->nelts);
-    ph_mail_t m;
+    ph_mail_t m, *parts;
     const char *subject, *name;
     apr_status_t rv;
-    int i;
+    int i, nparts;
 
     for (i = 0; i < g->events->nelts; i++) {
         displays[i] = ph_display_name(p, c, APR_ARRAY_IDX(g->events, i,
@@ -299,19 +364,34 @@ static apr_status_t ph_outbox_add(server_rec *s, apr_pool_t *p,
         return ph_notify_add(s, p, g, now, name, &m);
     }
 
-    subject = ph_mail_subject(p, &m);
-    rv = ph_outbox_put_mail(s, p, name, now, subject, g->to,
-                            ph_mail_compose(p, &m));
-    if (rv != APR_SUCCESS) {
-        return rv;
+    /* A digest bigger than PH_MAIL_PART_MAX goes as parts, each under it,
+     * every device named in one of them (the core splits). */
+    nparts = ph_mail_split(p, &m, PH_MAIL_PART_MAX, &parts);
+    for (i = 0; i < nparts; i++) {
+        ph_mail_t *pm = &parts[i];
+        apr_pool_t *pp;
+        const char *pname;
+
+        apr_pool_create(&pp, p);        /* one part's text at a time */
+        pname = ph_part_name(pp, name, pm);
+        pm->msgid = pname;
+        subject = ph_mail_subject(pp, pm);
+        rv = ph_outbox_put_mail(s, pp, pname, now, subject, g->to,
+                                ph_mail_compose(pp, pm));
+        if (rv == APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                         PHLOGNO(00034) "queued mail %s \"%s\" to %s", pname,
+                         subject, apr_array_pstrcat(pp, g->to, ','));
+            ph_events_log(s, pp, apr_psprintf(pp, "{\"time\":%"
+                          APR_INT64_T_FMT ",\"event\":\"mail_queued\","
+                          "\"mail\":\"%s\",\"devices\":%d}",
+                          (apr_int64_t)apr_time_sec(now), pname, pm->n));
+        }
+        apr_pool_destroy(pp);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
     }
-    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                 PHLOGNO(00034) "queued mail %s \"%s\" to %s", name,
-                 subject, apr_array_pstrcat(p, g->to, ','));
-    ph_events_log(s, p, apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT
-                  ",\"event\":\"mail_queued\",\"mail\":\"%s\","
-                  "\"devices\":%d}", (apr_int64_t)apr_time_sec(now), name,
-                  g->events->nelts));
     return APR_SUCCESS;
 }
 

@@ -41,6 +41,17 @@ void ph_outbox_bury(server_rec *s, apr_pool_t *p, const char *fname,
                     const char *what, const char *why);
 
 /**
+ * Read and parse outbox file @a fname (a @a what: "mail", "notification")
+ * into @a item, in @a p.  Returns 0 when it is read; -1 when it is gone
+ * (another child sent or moved it) or cannot be opened for now (out of
+ * file descriptors): try again later; 1 when it never can be sent: over
+ * PH_OUTBOX_MAX, unreadable (PH00150) or not an outbox file (PH00036),
+ * logged once and moved to dead/, so the files after it still go.
+ */
+int ph_outbox_load(server_rec *s, apr_pool_t *p, const char *fname,
+                   const char *what, ph_outbox_item_t *item);
+
+/**
  * The settle step after an attempt to send outbox file @a fname (@a item
  * as read from it).  @a why is NULL on success, else the one-line reason
  * (redacted); @a permanent when the server refused for good; @a chan the

@@ -129,10 +129,15 @@ const char *ph_mail_subject(apr_pool_t *p, const ph_mail_t *m)
 {
     const char *word = ph_event_word(m->events[0]->kind);
 
-    if (m->n == 1) {
+    if (m->parts > 1) {
+        return apr_psprintf(p, "%s : %d devices (%s), part %d of %d", word,
+                            m->total, m->monitor, m->part, m->parts);
+    }
+    if (m->n == 1 && m->total <= 1) {
         return apr_psprintf(p, "%s : %s", word, m->displays[0]);
     }
-    return apr_psprintf(p, "%s : %d devices (%s)", word, m->n, m->monitor);
+    return apr_psprintf(p, "%s : %d devices (%s)", word,
+                        m->total > m->n ? m->total : m->n, m->monitor);
 }
 
 const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e)
@@ -285,6 +290,98 @@ const char *ph_mail_folded(apr_pool_t *p, const ph_mail_t *m,
     return ph_join_crlf(p, lines);
 }
 
+/* A part's line for device @a i: its names and the seed's info, short. */
+static const char *ph_mail_part_line(apr_pool_t *p, const ph_mail_t *m,
+                                     int i)
+{
+    const ph_event_t *e = m->events[i];
+    const char *who = strcmp(m->displays[i], e->name)
+                      ? apr_pstrcat(p, m->displays[i], " (", e->name, ")",
+                                    NULL)
+                      : e->name;
+
+    return apr_pstrcat(p, who, ": ", ph_mail_info(p, e),
+                       e->remote_ip[0] ? "; last IP " : "", e->remote_ip,
+                       NULL);
+}
+
+/* A part's head and first lines, before its device lines. */
+static void ph_mail_part_intro(apr_array_header_t *lines, apr_pool_t *p,
+                               const ph_mail_t *m)
+{
+    ph_mail_head(lines, p, m, ph_mail_subject(p, m));
+    PH_LINE(apr_psprintf(p, "%s: %d devices are now in state: %s",
+                         m->monitor, m->total,
+                         ph_event_word(m->events[0]->kind)));
+    PH_LINE(apr_psprintf(p, "This is part %d of %d: devices %d to %d of "
+                         "them, one a line (the status page lists them all)",
+                         m->part, m->parts, m->first + 1, m->first + m->n));
+    PH_LINE(apr_pstrcat(p, "Time: ", ph_mail_date1(p, m->now), NULL));
+    PH_LINE("- sent from mod_phonehome");
+    PH_LINE("");
+}
+
+int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
+                  ph_mail_t **parts)
+{
+    apr_array_header_t *lines = apr_array_make(p, 16, sizeof(const char *));
+    apr_size_t head = 0, *len, used;
+    ph_mail_t probe, *out;
+    apr_pool_t *tmp;
+    int i, n, start;
+
+    /* A device's block in the whole form is well over 100 bytes (its
+     * state, info, Device, Last call and MaxAge lines): more devices than
+     * max / 100 never fit, and are never composed whole. */
+    if (m->n <= 1 || ((apr_size_t)m->n <= max / 100
+                      && strlen(ph_mail_compose(p, m)) <= max)) {
+        *parts = apr_pmemdup(p, m, sizeof(*m));
+        return 1;
+    }
+    /* The longest head a part can have: every number as wide as the
+     * total; then one line per device, CRLF each. */
+    probe = *m;
+    probe.total = probe.part = probe.parts = m->n;
+    probe.first = m->n - 1;
+    probe.n = 1;
+    probe.msgid = apr_psprintf(p, "%s.%d", m->msgid, m->n);
+    ph_mail_part_intro(lines, p, &probe);
+    for (i = 0; i < lines->nelts; i++) {
+        head += strlen(APR_ARRAY_IDX(lines, i, const char *)) + 2;
+    }
+    len = apr_palloc(p, sizeof(*len) * m->n);
+    apr_pool_create(&tmp, p);
+    for (i = 0; i < m->n; i++) {
+        len[i] = strlen(ph_mail_part_line(tmp, m, i)) + 2;
+        if (i % 1024 == 1023) {
+            apr_pool_clear(tmp);
+        }
+    }
+    apr_pool_destroy(tmp);
+    /* Greedy: as many devices as fit; the count is known at the end. */
+    out = apr_pcalloc(p, sizeof(*out) * m->n);
+    for (n = 0, start = 0; start < m->n; n++) {
+        used = head + len[start];
+        for (i = start + 1; i < m->n && used + len[i] <= max; i++) {
+            used += len[i];
+        }
+        out[n] = *m;
+        out[n].total = m->n;
+        out[n].first = start;
+        out[n].n = i - start;
+        out[n].events = m->events + start;
+        out[n].displays = m->displays + start;
+        out[n].part = n + 1;
+        out[n].msgid = apr_psprintf(p, "%s.%d", m->msgid, n + 1);
+        start = i;
+    }
+    for (i = 0; i < n; i++) {
+        out[i].parts = n;
+    }
+    *parts = out;
+    return n;
+}
+
 const char *ph_mail_notice(apr_pool_t *p, const ph_mail_t *m,
                            const char *subject, const char *text)
 {
@@ -305,6 +402,13 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
     const char *word = ph_event_word(m->events[0]->kind);
     int i;
 
+    if (m->parts > 1) {
+        ph_mail_part_intro(lines, p, m);
+        for (i = 0; i < m->n; i++) {
+            PH_LINE(ph_mail_part_line(p, m, i));
+        }
+        return ph_join_crlf(p, lines);
+    }
     ph_mail_head(lines, p, m, ph_mail_subject(p, m));
 
     if (m->n == 1) {

@@ -36,17 +36,38 @@ typedef struct ph_mail_t {
     const ph_event_t * const *events;
     const char * const       *displays;     /* display name of each */
     const char               *msgid;        /* unique part of Message-ID */
+    /* A part of a digest too big for one message (ph_mail_split), or a
+     * summary naming only the first devices (channels): all 0 otherwise. */
+    int                       total;        /* devices in the whole digest */
+    int                       first;        /* index of events[0] in it */
+    int                       part;         /* 1..parts */
+    int                       parts;
     /* A notice that is not about events (n is 0): its title and text, for
      * the channels (ph_notify_text); NULL for events. */
     const char               *title;
     const char               *text;
 } ph_mail_t;
 
+/** The largest alert mail (headers and body, as sent): a digest bigger
+ *  than this is split into parts (ph_mail_split), each under it. */
+#define PH_MAIL_PART_MAX    (256 * 1024)
+
 /** The Subject, unencoded (for logs and the outbox's own index). */
 const char *ph_mail_subject(apr_pool_t *p, const ph_mail_t *m);
 
 /** The whole message: headers, blank line, body; CRLF line ends. */
 const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m);
+
+/**
+ * A digest as the mails to send, each at most @a max bytes as composed
+ * (ph_mail_compose): @a m itself when it fits, else parts of consecutive
+ * devices, one line each ("Error : 20000 devices (monitor), part 2 of 9"),
+ * every device in exactly one part.  @a max must leave room for the
+ * header and one device line (PH_MAIL_PART_MAX does).
+ * @return the number of parts, in *parts (ph_mail_t, sharing m's arrays)
+ */
+int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
+                  ph_mail_t **parts);
 
 /** The Subject of the hour's notice of @a folded alert events of
  *  undeclared devices that were held back (PhoneHomeArmAfter's cap). */

@@ -16,10 +16,9 @@
 
 #include "ph_conf.h"
 #include "ph_notify.h"
+#include "ph_notify_digest.h"
 #include "ph_text.h"
 
-#define PH_NOTIFY_TEXT_MAX      3500    /* ntfy, Telegram: 4096 */
-#define PH_NOTIFY_PUSHOVER_MAX  1000    /* Pushover: 1024 characters */
 #define PH_RETRY_AFTER_MAX      86400
 
 static const char *const ph_kind_names[PH_NOTIFY_KINDS] = {
@@ -357,10 +356,11 @@ static const char *ph_notify_body(apr_pool_t *p, const ph_mail_t *m,
                                   apr_size_t max)
 {
     const char *word = ph_event_word(m->events[0]->kind);
-    const char *out;
+    int total = m->total > m->n ? m->total : m->n;
+    const char *out, *rest;
     int i;
 
-    if (m->n == 1) {
+    if (m->n == 1 && total == 1) {
         const ph_event_t *e = m->events[0];
 
         out = apr_psprintf(p, "%s is now in state: %s\nFormer state was %s\n"
@@ -371,15 +371,28 @@ static const char *ph_notify_body(apr_pool_t *p, const ph_mail_t *m,
         }
         return out;
     }
-    out = apr_psprintf(p, "%d devices are now in state: %s", m->n, word);
+    out = apr_psprintf(p, "%d devices are now in state: %s", total, word);
+    if (m->parts > 1) {
+        out = apr_psprintf(p, "%s (part %d of %d)", out, m->part, m->parts);
+    }
+    rest = m->parts > 1 ? "in the other parts and on the status page"
+                        : "see the status page, ?state=";
+    if (m->parts <= 1) {
+        rest = apr_pstrcat(p, rest, m->events[0]->kind == PH_EV_DOWN
+                           ? "down" : "up", NULL);
+    }
     for (i = 0; i < m->n; i++) {
         const char *line = apr_psprintf(p, "\n%s: %s", m->displays[i],
                                         ph_mail_info(p, m->events[i]));
 
-        if (strlen(out) + strlen(line) + 40 > max) {
-            return apr_psprintf(p, "%s\n(and %d more)", out, m->n - i);
+        if (strlen(out) + strlen(line) + 80 > max) {
+            break;
         }
         out = apr_pstrcat(p, out, line, NULL);
+    }
+    if (i < total) {
+        out = apr_psprintf(p, "%s\n(and %d more: %s)", out,
+                           m->parts > 1 ? m->n - i : total - i, rest);
     }
     return out;
 }
@@ -393,71 +406,6 @@ const char *ph_notify_text(apr_pool_t *p, const ph_mail_t *m,
     }
     *title = ph_mail_subject(p, m);
     return ph_notify_body(p, m, PH_NOTIFY_TEXT_MAX);
-}
-
-static const char *ph_num_or_null(apr_pool_t *p, int known, apr_int64_t v)
-{
-    return known ? apr_psprintf(p, "%" APR_INT64_T_FMT, v) : "null";
-}
-
-static const char *ph_event_name(int kind)
-{
-    return kind == PH_EV_DOWN ? "down" : kind == PH_EV_UP ? "up" : "first";
-}
-
-const char *ph_notify_json(apr_pool_t *p, const ph_mail_t *m, const char *id)
-{
-    apr_array_header_t *devs = apr_array_make(p, m->n, sizeof(char *));
-    const char *title, *text = ph_notify_text(p, m, &title);
-    int i;
-
-    if (m->n == 0) {
-        /* A notice about the monitor itself (ph_downtime.h). */
-        return apr_psprintf(p, "{\"version\":1,\"id\":%s,\"event\":"
-                            "\"monitor_downtime\",\"title\":%s,\"text\":%s,"
-                            "\"monitor\":%s,\"time\":%" APR_INT64_T_FMT ","
-                            "\"count\":0,\"devices\":[]}",
-                            ph_text_json(p, id), ph_text_json(p, title),
-                            ph_text_json(p, text), ph_text_json(p, m->monitor),
-                            (apr_int64_t)apr_time_sec(m->now));
-    }
-    for (i = 0; i < m->n; i++) {
-        const ph_event_t *e = m->events[i];
-        int outage = e->kind == PH_EV_UP && e->gap_start && e->last_seen;
-
-        APR_ARRAY_PUSH(devs, const char *) = apr_psprintf(p,
-            "%s{\"device\":%s,\"display\":%s,\"state\":\"%s\","
-            "\"former\":\"%s\",\"time\":%" APR_INT64_T_FMT ","
-            "\"last_seen\":%s,\"outage\":%s,\"rebooted\":%s,"
-            "\"remote_ip\":%s,\"boot_id\":%s,\"uptime\":%s,\"skew\":%s,"
-            "\"max_age\":%u,\"info\":%s}",
-            i ? "," : "", ph_text_json(p, e->name),
-            ph_text_json(p, m->displays[i]),
-            e->kind == PH_EV_DOWN ? "down" : "up", ph_state_name(e->former),
-            (apr_int64_t)apr_time_sec(e->time),
-            ph_num_or_null(p, e->last_seen != 0,
-                           (apr_int64_t)apr_time_sec(e->last_seen)),
-            ph_num_or_null(p, outage, (apr_int64_t)apr_time_sec(
-                               e->last_seen - e->gap_start)),
-            e->rebooted ? "true" : "false",
-            e->remote_ip[0] ? ph_text_json(p, e->remote_ip) : "null",
-            e->boot_id[0] ? ph_text_json(p, e->boot_id) : "null",
-            ph_num_or_null(p, e->has_uptime, e->uptime),
-            ph_num_or_null(p, e->has_skew, e->skew),
-            e->max_age, ph_text_json(p, ph_mail_info(p, e)));
-    }
-    return apr_psprintf(p, "{\"version\":1,\"id\":%s,\"event\":\"%s\","
-                        "\"state\":\"%s\",\"word\":\"%s\",\"title\":%s,"
-                        "\"text\":%s,\"monitor\":%s,\"time\":%"
-                        APR_INT64_T_FMT ",\"count\":%d,\"devices\":[%s]}",
-                        ph_text_json(p, id),
-                        ph_event_name(m->events[0]->kind),
-                        m->events[0]->kind == PH_EV_DOWN ? "down" : "up",
-                        ph_event_word(m->events[0]->kind),
-                        ph_text_json(p, title), ph_text_json(p, text),
-                        ph_text_json(p, m->monitor),
-                        (apr_int64_t)apr_time_sec(m->now), m->n,
-                        apr_array_pstrcat(p, devs, 0));
 }
 
 /* Percent-encoding of everything but RFC 3986's unreserved characters. */

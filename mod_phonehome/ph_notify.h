@@ -45,6 +45,17 @@ typedef enum {
 #define PH_NOTIFY_SUFFIX    ".notify"   /* outbox files of a channel */
 #define PH_NOTIFY_MAIL      "mail"      /* Notify= name for alert mail */
 
+/* A digest on a channel.  The webhook's JSON document is at most
+ * PH_NOTIFY_JSON_MAX bytes: a bigger digest is split into parts, every
+ * device in one of them.  The other kinds (push services with a limit of a
+ * few KiB) send one summary: the count, the first devices that fit
+ * (PH_NOTIFY_TEXT_MAX, Pushover PH_NOTIFY_PUSHOVER_MAX) and where to see
+ * the rest; its outbox file keeps the first PH_NOTIFY_SUMMARY_KEEP. */
+#define PH_NOTIFY_JSON_MAX      (256 * 1024)
+#define PH_NOTIFY_TEXT_MAX      3500    /* ntfy, Telegram: 4096 */
+#define PH_NOTIFY_PUSHOVER_MAX  1000    /* Pushover: 1024 characters */
+#define PH_NOTIFY_SUMMARY_KEEP  100
+
 typedef struct ph_notify_chan_t {
     const char   *name;
     int           kind;             /* ph_notify_kind_e, or -1 from URL */
@@ -115,11 +126,6 @@ const char *ph_notify_secret(apr_pool_t *p, const char *buf, apr_size_t len,
 /** The plain-text message: a title line's worth in *title, the body. */
 const char *ph_notify_text(apr_pool_t *p, const ph_mail_t *m,
                            const char **title);
-
-/** The generic webhook's JSON document for @a m; @a id names the
- *  delivery (the same for every attempt). */
-const char *ph_notify_json(apr_pool_t *p, const ph_mail_t *m,
-                           const char *id);
 
 /** The request for channel @a c.  @a m->msgid is the delivery's id. */
 void ph_notify_request(apr_pool_t *p, const ph_notify_chan_t *c,

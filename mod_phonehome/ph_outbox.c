@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,13 @@ const char *ph_outbox_format(apr_pool_t *p, const ph_outbox_item_t *item,
     }
     if (item->channel) {
         head = apr_pstrcat(p, head, "channel ", item->channel, "\n", NULL);
+    }
+    if (item->total > 0) {
+        head = apr_psprintf(p, "%stotal %d\n", head, item->total);
+    }
+    if (item->parts > 1) {
+        head = apr_psprintf(p, "%spart %d of %d\n", head, item->part,
+                            item->parts);
     }
     for (i = 0; item->rcpt && i < item->rcpt->nelts; i++) {
         head = apr_pstrcat(p, head, "rcpt ",
@@ -126,6 +134,25 @@ const char *ph_outbox_parse(apr_pool_t *p, const char *buf, apr_size_t len,
                 return "bad 'channel'";
             }
             item->channel = val;
+        }
+        else if (!strcmp(line, "total")) {
+            apr_uint32_t n;
+
+            if (ph_conf_seconds(p, val, 1, 100000000, &n) != NULL) {
+                return "bad 'total'";
+            }
+            item->total = (int)n;
+        }
+        else if (!strcmp(line, "part")) {
+            int a, b, end = 0;
+
+            if (sscanf(val, "%d of %d%n", &a, &b, &end) != 2
+                || val[end] != '\0' || a < 1 || b < 2 || a > b
+                || b > 100000000) {
+                return "bad 'part'";
+            }
+            item->part = a;
+            item->parts = b;
         }
         else if (!strcmp(line, "rcpt")) {
             if (ph_conf_address(p, val) != NULL) {

@@ -38,6 +38,9 @@
 
 #define PH_OUTBOX_SUFFIX    ".mail"
 #define PH_OUTBOX_MAX       (1024 * 1024)   /* largest outbox file read */
+/* What we write is far smaller: a mail at most PH_MAIL_PART_MAX, a
+ * channel's part at most PH_NOTIFY_JSON_MAX of JSON, its events as queue
+ * lines (shorter).  A bigger file is not ours: to dead/, PH00150. */
 
 typedef struct ph_outbox_item_t {
     apr_time_t          created;
@@ -48,6 +51,9 @@ typedef struct ph_outbox_item_t {
     apr_array_header_t *rcpt;           /* const char *; none for a channel */
     const char         *channel;        /* a channel's name, or NULL */
     const char         *message;        /* RFC 5322, CRLF */
+    int                 total;          /* a channel's digest split or cut */
+    int                 part;           /* short: "total N", "part P of N" */
+    int                 parts;          /* 0 when whole */
 } ph_outbox_item_t;
 
 /** The file's text for @a item. */

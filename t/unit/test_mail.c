@@ -7,6 +7,8 @@
 
 /* Unit tests of ph_mail.c: the alert mail: subject, headers, body, digests. */
 
+#include <stdlib.h>
+
 #include "test_util.h"
 
 Suite *test_mail_suite(void);
@@ -623,6 +625,75 @@ START_TEST(mail_folded_notice)
 }
 END_TEST
 
+/* A mass outage: 20,000 devices in one digest become parts, each under
+ * PH_MAIL_PART_MAX as composed, every device named in exactly one, the
+ * subject numbering them. */
+START_TEST(mail_mass_outage_is_split)
+{
+    enum { N = 20000 };
+    ph_event_t *e = apr_pcalloc(pool, sizeof(*e) * N);
+    const ph_event_t **ev = apr_palloc(pool, sizeof(*ev) * N);
+    const char **disp = apr_palloc(pool, sizeof(*disp) * N);
+    char *seen = apr_pcalloc(pool, N);
+    ph_mail_t m, *parts;
+    int i, k, n, named = 0;
+
+    for (i = 0; i < N; i++) {
+        mail_event(&e[i], PH_EV_DOWN, apr_psprintf(pool, "site-%05d", i),
+                   T_MAIL);
+        ev[i] = &e[i];
+        disp[i] = i % 2 ? apr_psprintf(pool, "Site %d", i) : e[i].name;
+    }
+    mail_init(&m, N, ev, disp, rcpt_list(two_rcpt));
+    ck_assert_uint_gt(strlen(ph_mail_compose(pool, &m)), 4 * 1024 * 1024);
+    n = ph_mail_split(pool, &m, PH_MAIL_PART_MAX, &parts);
+    ck_assert_int_gt(n, 1);
+    ck_assert_int_le(n, 12);
+    for (k = 0; k < n; k++) {
+        const char *msg = ph_mail_compose(pool, &parts[k]), *head, *body;
+        const char *at;
+
+        ck_assert_uint_le(strlen(msg), PH_MAIL_PART_MAX);
+        assert_crlf_only(msg);
+        mail_split(msg, &head, &body);
+        ck_assert_str_eq(mail_header_raw(head, "Subject"),
+                         apr_psprintf(pool, "Error : 20000 devices (Raspberry "
+                                      "Pi phone home), part %d of %d",
+                                      k + 1, n));
+        ck_assert_ptr_nonnull(strstr(body, apr_psprintf(pool,
+                              "This is part %d of %d: devices %d to %d",
+                              k + 1, n, parts[k].first + 1,
+                              parts[k].first + parts[k].n)));
+        for (at = strstr(body, "site-"); at; at = strstr(at + 1, "site-")) {
+            int d = atoi(at + 5);
+
+            ck_assert_int_ge(d, parts[k].first);
+            ck_assert_int_lt(d, parts[k].first + parts[k].n);
+            if (!seen[d]) {
+                seen[d] = 1;
+                named++;
+            }
+        }
+    }
+    ck_assert_int_eq(named, N);
+    /* A digest that fits is one mail, as before. */
+    mail_init(&m, 3, ev, disp, rcpt_list(two_rcpt));
+    ck_assert_int_eq(ph_mail_split(pool, &m, PH_MAIL_PART_MAX, &parts), 1);
+    ck_assert_int_eq(parts[0].parts, 0);
+    ck_assert_str_eq(ph_mail_compose(pool, &parts[0]),
+                     ph_mail_compose(pool, &m));
+    /* Any size that holds the head and one line: still every device. */
+    mail_init(&m, 50, ev, disp, rcpt_list(two_rcpt));
+    n = ph_mail_split(pool, &m, 2048, &parts);
+    for (k = 0, named = 0; k < n; k++) {
+        ck_assert_uint_le(strlen(ph_mail_compose(pool, &parts[k])), 2048);
+        named += parts[k].n;
+    }
+    ck_assert_int_gt(n, 2);
+    ck_assert_int_eq(named, 50);
+}
+END_TEST
+
 Suite *test_mail_suite(void)
 {
     Suite *s = suite_create("mail");
@@ -639,5 +710,6 @@ Suite *test_mail_suite(void)
     tcase_add_test(tc, mail_to_is_folded);
     tcase_add_test(tc, mail_duration);
     tcase_add_test(tc, mail_folded_notice);
+    tcase_add_test(tc, mail_mass_outage_is_split);
     return s;
 }

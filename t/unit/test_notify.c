@@ -7,6 +7,8 @@
 
 /* Unit tests of ph_notify.c: channels: the PhoneHomeNotify line, requests, answers. */
 
+#include <stdlib.h>
+
 #include "test_util.h"
 
 Suite *test_notify_suite(void);
@@ -224,7 +226,8 @@ START_TEST(notify_webhook_json)
         "is now in state: Error\\nFormer state was Good\\nAdditional info: "
         "Last call was 420 seconds ago\\nLast IP: 192.0.2.7\","
         "\"monitor\":\"Raspberry Pi phone home\",\"time\":1360338901,"
-        "\"count\":1,\"devices\":[{\"device\":\"kitchen-pi\","
+        "\"count\":1,\"total\":1,\"part\":1,\"parts\":1,"
+        "\"devices\":[{\"device\":\"kitchen-pi\","
         "\"display\":\"K\xc3\xbc" "che \\u003cPi\\u003e \\u0026 "
         "\\\"1\\\"\\\\\",\"state\":\"down\",\"former\":\"up\","
         "\"time\":1360338901,\"last_seen\":1360338481,\"outage\":null,"
@@ -371,10 +374,98 @@ START_TEST(notify_digest_text_is_cut)
     mail_init(&m, 200, ev, disp, NULL);
     text = ph_notify_text(pool, &m, &title);
     ck_assert_uint_le(strlen(text), 3500);
-    ck_assert_ptr_ne(strstr(text, " more)"), NULL);
+    ck_assert_ptr_ne(strstr(text, " more: see the status page, "
+                                  "?state=down)"), NULL);
     /* The webhook's JSON lists every device, however many. */
     ck_assert_ptr_ne(strstr(ph_notify_json(pool, &m, "id"),
                             "\"device\":\"site-199\""), NULL);
+}
+END_TEST
+
+/* A mass outage on every kind of channel: the webhook's document is split
+ * into parts, each under PH_NOTIFY_JSON_MAX, every device in one; the
+ * push kinds get one summary (the count, the first names, where the rest
+ * is), a few KiB. */
+START_TEST(notify_mass_outage_is_bounded)
+{
+    static const char *const lines[] = {
+        "w http://127.0.0.1:9/hook token-file=t",
+        "n ntfy+http://127.0.0.1:9/alerts",
+        "g gotify+http://gotify.lan/ token-file=t",
+        "p pushover:// token-file=t user-file=u",
+        "t telegram:// token-file=t chat=-100123",
+        "s @/etc/slack.url kind=slack",
+        "x matrix://matrix.example/ token-file=t room=!abc:matrix.example",
+        NULL
+    };
+    enum { N = 20000 };
+    ph_event_t *e = apr_pcalloc(pool, sizeof(*e) * N);
+    const ph_event_t **ev = apr_palloc(pool, sizeof(*ev) * N);
+    const char **disp = apr_palloc(pool, sizeof(*disp) * N);
+    char *seen = apr_pcalloc(pool, N);
+    ph_notify_chan_t c;
+    ph_notify_req_t r;
+    ph_mail_t m, *parts;
+    int i, k, n, l, named = 0;
+
+    for (i = 0; i < N; i++) {
+        mail_event(&e[i], PH_EV_DOWN, apr_psprintf(pool, "site-%05d", i),
+                   T_MAIL);
+        ev[i] = &e[i];
+        disp[i] = apr_psprintf(pool, "Site %d", i);
+    }
+    mail_init(&m, N, ev, disp, NULL);
+    m.msgid = "1795592886000000-42-7";
+    ck_assert_uint_gt(strlen(ph_notify_json(pool, &m, "id")), 4 * 1024 * 1024);
+    for (l = 0; lines[l]; l++) {
+        notify_ok(&c, lines[l]);
+        n = ph_notify_split(pool, c.kind, &m, PH_NOTIFY_JSON_MAX, &parts);
+        if (c.kind != PH_NOTIFY_WEBHOOK) {
+            ck_assert_int_eq(n, 1);
+            ck_assert_int_eq(parts[0].n, PH_NOTIFY_SUMMARY_KEEP);
+            ck_assert_int_eq(parts[0].total, N);
+            ph_notify_request(pool, &c, &parts[0], &r);
+            ck_assert_uint_le(r.len, 6 * PH_NOTIFY_TEXT_MAX + 1024);
+            ck_assert_msg(strstr(r.body, "20000 devices") != NULL
+                          || strstr(r.body, "20000%20devices") != NULL,
+                          "%s: no count", lines[l]);
+            ck_assert_msg(strstr(r.body, "Site 0:") != NULL
+                          || strstr(r.body, "Site%200%3A") != NULL,
+                          "%s: does not name the first device", lines[l]);
+            ck_assert_msg(strstr(r.body, "state=down") != NULL
+                          || strstr(r.body, "state%3Ddown") != NULL,
+                          "%s: no pointer to the rest", lines[l]);
+            continue;
+        }
+        ck_assert_int_gt(n, 1);
+        for (k = 0; k < n; k++) {
+            const char *at;
+
+            ph_notify_request(pool, &c, &parts[k], &r);
+            ck_assert_uint_le(r.len, PH_NOTIFY_JSON_MAX);
+            ck_assert_ptr_nonnull(strstr(r.body, apr_psprintf(pool,
+                "\"total\":20000,\"part\":%d,\"parts\":%d,", k + 1, n)));
+            ck_assert_ptr_nonnull(strstr(r.body, apr_psprintf(pool,
+                "Error : 20000 devices (Raspberry Pi phone home), part %d "
+                "of %d", k + 1, n)));
+            for (at = strstr(r.body, "\"device\":\"site-"); at;
+                 at = strstr(at + 1, "\"device\":\"site-")) {
+                int d = atoi(at + 15);
+
+                ck_assert_int_eq(seen[d], 0);
+                seen[d] = 1;
+                named++;
+            }
+        }
+        ck_assert_int_eq(named, N);
+    }
+    /* A digest that fits goes whole, as before. */
+    mail_init(&m, 3, ev, disp, NULL);
+    notify_ok(&c, lines[0]);
+    ck_assert_int_eq(ph_notify_split(pool, c.kind, &m, PH_NOTIFY_JSON_MAX,
+                                     &parts), 1);
+    ck_assert_int_eq(parts[0].n, 3);
+    ck_assert_int_eq(parts[0].parts, 0);
 }
 END_TEST
 
@@ -482,6 +573,7 @@ Suite *test_notify_suite(void)
     tcase_add_test(tc, notify_other_kinds);
     tcase_add_test(tc, notify_digest_text_is_cut);
     tcase_add_test(tc, notify_classify_and_retry_after);
+    tcase_add_test(tc, notify_mass_outage_is_bounded);
     tcase_add_test(tc, notify_redact_hides_secrets);
     tcase_add_test(tc, notify_outbox_channel_round_trip);
     return s;

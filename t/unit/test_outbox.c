@@ -189,6 +189,56 @@ START_TEST(outbox_parse_refuses)
 }
 END_TEST
 
+/* A channel's digest part keeps its place in the whole: "total N" and
+ * "part P of N" lines, read back as they were written; bad ones refused. */
+START_TEST(outbox_part_lines)
+{
+    ph_outbox_item_t item, back;
+    const char *text, *why;
+    apr_size_t len = 0;
+
+    memset(&item, 0, sizeof(item));
+    item.created = APR_INT64_C(1795592886000000);
+    item.subject = "Error : 20000 devices (x), part 2 of 9";
+    item.channel = "hook";
+    item.message = "event line\n";
+    item.total = 20000;
+    item.part = 2;
+    item.parts = 9;
+    text = ph_outbox_format(pool, &item, &len);
+    ck_assert_ptr_nonnull(strstr(text, "\ntotal 20000\npart 2 of 9\n"));
+    why = ph_outbox_parse(pool, text, len, &back);
+    ck_assert_msg(why == NULL, "refused: %s", S(why));
+    ck_assert_int_eq(back.total, 20000);
+    ck_assert_int_eq(back.part, 2);
+    ck_assert_int_eq(back.parts, 9);
+    /* A whole message has neither line, and reads back as whole. */
+    item.total = item.part = item.parts = 0;
+    text = ph_outbox_format(pool, &item, &len);
+    ck_assert_ptr_null(strstr(text, "\ntotal "));
+    ck_assert_ptr_null(strstr(text, "\npart "));
+    ck_assert_ptr_null(ph_outbox_parse(pool, text, len, &back));
+    ck_assert_int_eq(back.total + back.part + back.parts, 0);
+    {
+        static const char *const bad[] = {
+            "part 3 of 2", "part 1 of 2x", "part 0 of 2", "total -1",
+            "total x", NULL
+        };
+        int i;
+
+        for (i = 0; bad[i]; i++) {
+            text = apr_pstrcat(pool, "PHMAIL 1\ncreated 1\nchannel hook\n",
+                               bad[i], "\n\nx\n", NULL);
+            why = ph_outbox_parse(pool, text, strlen(text), &back);
+            ck_assert_msg(why != NULL, "'%s' should be refused", bad[i]);
+            ck_assert_msg(strstr(why, bad[i][0] == 'p' ? "bad 'part'"
+                                                       : "bad 'total'"),
+                          "'%s': %s", bad[i], why);
+        }
+    }
+}
+END_TEST
+
 START_TEST(outbox_backoff)
 {
     apr_interval_time_t cap = SEC(3600), prev = 0;
@@ -372,5 +422,6 @@ Suite *test_outbox_suite(void)
     tcase_add_test(tc, outbox_settle_retry_after_only_when_longer);
     tcase_add_test(tc, outbox_settle_refused_and_expired);
     tcase_add_test(tc, outbox_file_channel_names);
+    tcase_add_test(tc, outbox_part_lines);
     return s;
 }

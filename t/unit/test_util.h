@@ -43,6 +43,7 @@
 #include "ph_mail.h"
 #include "ph_name.h"
 #include "ph_notify.h"
+#include "ph_notify_digest.h"
 #include "ph_outbox.h"
 #include "ph_snapshot.h"
 #include "ph_spool.h"
