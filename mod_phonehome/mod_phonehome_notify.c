@@ -6,8 +6,8 @@
  */
 
 /*
- * Channels (PhoneHomeNotify): a third singleton watchdog that never waits
- * on a server.  Every tick it
+ * Channels (PhoneHomeNotify): a third watchdog in every child, on a lease
+ * like the other two, that never waits on a server.  Every tick it
  *   1. digests the queue into mails and notifications (ph_queue_digest);
  *   2. starts the notifications that are due, one a channel at a time
  *      and strictly in the order they were written, as libcurl transfers
@@ -48,6 +48,9 @@ APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_NOTIFY  "_phonehome_notify_"
 #define PH_NOTIFY_TICK      apr_time_from_msec(250)
+/* This thread never waits on a server: stuck this long, it is taken over
+ * (its transfers are dropped when it wakes). */
+#define PH_NOTIFY_WEDGED    apr_time_from_sec(10)
 #define PH_NOTIFY_WAIT_MS   200         /* curl_multi_poll per tick */
 #define PH_NOTIFY_BACKOFF_CAP apr_time_from_sec(600)
 #define PH_NOTIFY_CONNECT_MS 10000L
@@ -352,7 +355,8 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
         != APR_SUCCESS) {
         return;
     }
-    for (i = 0; i < files->nelts && !ph_notify_stopping; i++) {
+    for (i = 0; i < files->nelts && !ph_notify_stopping
+                && ph_watchdog_keep(PH_LEASE_NOTIFY); i++) {
         const char *fname = APR_ARRAY_IDX(files, i, char *);
         int chan = ph_outbox_channel(fname);
 
@@ -469,6 +473,7 @@ apr_status_t ph_notify_register(apr_pool_t *pconf, server_rec *s)
     if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {
         curl_ready = 1;
     }
-    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_NOTIFY,
-                                 PH_NOTIFY_TICK, ph_notify_callback);
+    return ph_watchdog_leased(pconf, s, PH_WATCHDOG_NOTIFY, PH_LEASE_NOTIFY,
+                              "channels", PH_NOTIFY_TICK, PH_NOTIFY_WEDGED,
+                              ph_notify_callback);
 }

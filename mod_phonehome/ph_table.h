@@ -26,6 +26,7 @@
 
 #include "ph_arm.h"
 #include "ph_device.h"
+#include "ph_lease.h"
 #include "ph_siphash.h"
 
 #define PH_TABLE_MAGIC      0x50484958u     /* "PHIX" */
@@ -69,6 +70,8 @@ typedef struct ph_table_hdr_t {
     apr_time_t   register_full_logged;  /* PH00128, at most once a minute */
     /* Alert events of undeclared devices this hour (ph_arm.h). */
     ph_arm_budget_t arm_budget;
+    /* Which child runs detection, mail and channels (ph_lease.h). */
+    ph_lease_t   leases[PH_LEASE_N];
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {

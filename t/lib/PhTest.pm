@@ -148,6 +148,14 @@ sub _private_conf {
         open my $b, '<', $base or die "$base: $!";
         $modules = join '', grep { !/^LoadModule $o{without}\b/ } <$b>;
     }
+    elsif ($o{mpm}) {
+        # Inline the base with another MPM than the run's.
+        open my $b, '<', $base or die "$base: $!";
+        $modules = join '', map {
+            s{^LoadModule mpm_\w+_module (\S+)/mod_mpm_\w+\.so}
+             {LoadModule mpm_$o{mpm}_module $1/mod_mpm_$o{mpm}.so}r
+        } <$b>;
+    }
     $body =~ s/\@ServerRoot\@/$dir/g;
     $body =~ s/\@Module\@/$so/g;
     open my $fh, '>', $conf or die "$conf: $!";
@@ -184,10 +192,12 @@ sub config_test {
 # Start a private httpd; returns an object with ->base, ->log, ->graceful,
 # ->stop and ->start.  It is stopped when the object goes away.
 # env => { NAME => value } is added to httpd's environment (LD_PRELOAD is
-# appended to any the run already has, e.g. the sanitizers' runtime).
+# appended to any the run already has, e.g. the sanitizers' runtime);
+# mpm => 'worker' runs it under that MPM whatever the run's.
 sub private_httpd {
     my ($name, $body, %o) = @_;
-    my ($dir, $conf, $port) = _private_conf($name, $body);
+    my ($dir, $conf, $port) = _private_conf($name, $body,
+                                            $o{mpm} ? (mpm => $o{mpm}) : ());
     my $self = bless { dir => $dir, conf => $conf, port => $port,
                        env => $o{env} // {} }, 'PhTest::Httpd';
     $self->start or die "private httpd '$name' did not start:\n" . $self->log;
