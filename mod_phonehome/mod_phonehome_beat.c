@@ -283,6 +283,7 @@ int ph_beat_handler(request_rec *r)
         d = ph_slot(NULL, id);
         d->max_age = c->max_age;
         d->since = now;
+        d->since_mono = mono;
     }
     else {
         d = ph_slot(NULL, (apr_uint32_t)found);

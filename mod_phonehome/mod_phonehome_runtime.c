@@ -451,6 +451,7 @@ static apr_status_t ph_apply_conf(server_rec *s, ph_server_conf_t *c,
         rv = ph_table_add(t, dc->name, &id);
         if (rv == APR_SUCCESS) {
             ph_slot(NULL, id)->since = started;
+            ph_slot(NULL, id)->since_mono = ph_retained->started_mono;
         }
         else if (rv != APR_EEXIST) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,

@@ -22,7 +22,7 @@
 
 #include "ph_wire.h"
 
-#define PH_DEVICE_VERSION   5
+#define PH_DEVICE_VERSION   6
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -67,6 +67,8 @@ typedef struct ph_device_t {
      * times above (ph_fsm_rebase). */
     apr_time_t   last_mono;
     apr_time_t   gap_mono;
+    apr_time_t   since_mono;        /* since, monotonic: ArmAfter counts on
+                                     * it (new in version 6) */
     apr_int64_t  client_time;       /* the client's clock, epoch seconds */
     apr_int64_t  skew;              /* client_time - server time, seconds */
     apr_int64_t  uptime;            /* the client's uptime, seconds */

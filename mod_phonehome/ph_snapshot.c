@@ -5,6 +5,7 @@
  *     http://www.apache.org/licenses/LICENSE-2.0
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -13,6 +14,12 @@
 #include "ph_snapshot.h"
 
 #define PH_SNAPSHOT_MAGIC   "PHSNAP01"
+
+/* Version 5 is version 6 without since_mono: read, it gets a 0 there,
+ * which the cold start's rebase (ph_fsm_rebase) fills from since. */
+#define PH_V5_VERSION       5
+#define PH_V5_SIZE          (sizeof(ph_device_t) - sizeof(apr_time_t))
+#define PH_V5_CUT           offsetof(ph_device_t, since_mono)
 
 typedef struct {
     char         magic[8];
@@ -62,8 +69,9 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
                                apr_uint32_t *n, apr_time_t *written)
 {
     ph_snapshot_hdr_t h;
-    apr_size_t body;
+    apr_size_t body, size = sizeof(ph_device_t);
     apr_uint32_t i;
+    int v5;
 
     if (len < sizeof(h)) {
         return "too short";
@@ -72,22 +80,38 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
     if (memcmp(h.magic, PH_SNAPSHOT_MAGIC, sizeof(h.magic)) != 0) {
         return "not a snapshot";
     }
-    if (h.version != PH_DEVICE_VERSION
-        || h.record_size != sizeof(ph_device_t)) {
+    v5 = h.version == PH_V5_VERSION && h.record_size == PH_V5_SIZE;
+    if (!v5 && (h.version != PH_DEVICE_VERSION
+                || h.record_size != sizeof(ph_device_t))) {
         return "written by another version";
     }
+    if (v5) {
+        size = PH_V5_SIZE;
+    }
     body = len - sizeof(h);
-    if (body % sizeof(ph_device_t) != 0
-        || body / sizeof(ph_device_t) != h.count) {
+    if (body % size != 0 || body / size != h.count) {
         return "truncated";
     }
     if (ph_fnv64(buf + sizeof(h), body) != h.checksum) {
         return "checksum mismatch";
     }
-    *devs = apr_palloc(p, body ? body : 1);
-    memcpy(*devs, buf + sizeof(h), body);
+    *devs = apr_pcalloc(p, h.count ? (apr_size_t)h.count * sizeof(ph_device_t)
+                                   : 1);
     for (i = 0; i < h.count; i++) {
         ph_device_t *d = &(*devs)[i];
+        const char *rec = buf + sizeof(h) + (apr_size_t)i * size;
+
+        if (v5) {
+            memcpy(d, rec, PH_V5_CUT);
+            memcpy((char *)d + PH_V5_CUT + sizeof(apr_time_t),
+                   rec + PH_V5_CUT, PH_V5_SIZE - PH_V5_CUT);
+            if (d->name[0]) {
+                d->version = PH_DEVICE_VERSION;
+            }
+        }
+        else {
+            memcpy(d, rec, size);
+        }
 
         d->name[PH_NAME_MAX] = '\0';
         d->remote_ip[PH_IP_MAX] = '\0';
