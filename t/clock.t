@@ -125,6 +125,7 @@ PhoneHomeMaxAge 3
 PhoneHomeStartupGrace 0
 PhoneHomeArmAfter 6
 PhoneHomeRateLimit Off
+PhoneHomeRegisterLimit 4 600
 EOC
         LD_PRELOAD                   => $lib,
         FAKETIME_DONT_FAKE_MONOTONIC => 1,
@@ -164,6 +165,16 @@ EOC
     # An alert would be logged in the tick that took it down: none comes.
     ok !poll_until(3, sub { $a->log =~ /PH00020: newcomer is down/ }),
         'heard for a moment across a step of a day forward: not armed, no alert';
+
+    # PhoneHomeRegisterLimit (4 new names in 600 s from one address; steady
+    # and newcomer took two) counts on the monotonic clock: a step forward
+    # refills no bucket.
+    is beat("/raspberrypiPhoneHome/reg-$_", base => $ab)->code, 200, "new name reg-$_ accepted"
+        for 1, 2;
+    is beat('/raspberrypiPhoneHome/reg-3', base => $ab)->code, 429, 'the fifth new name waits (429)';
+    $step->('+2d');
+    is beat('/raspberrypiPhoneHome/reg-4', base => $ab)->code, 429,
+        'and still waits after the wall clock stepped a day forward';
     $a->stop;
 }
 done_testing();
