@@ -8,7 +8,9 @@
 # beats is alarmed, and detection comes soon after each deadline: the
 # watchdogs run in every child and the work moves on a lease in shared
 # memory (docs/design.md), not with mod_watchdog's singleton, whose
-# handover waits about ten seconds.  The worst lateness is reported.
+# handover waits about ten seconds.  The worst lateness is reported.  A
+# holder that is only stopped (SIGSTOP) keeps its lease for a while and
+# then loses it; woken, it stops.
 #
 # httpd logs nothing when a child dies of SIGKILL (mpm_unix.c leaves
 # SIGKILL out of its "exit signal" notice, AH00052), so the private log,
@@ -61,6 +63,8 @@ PhoneHomeMaxAge 6
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
 PhoneHomeRateLimit Off
+# late-worker (stopped_holder) is undeclared: heard once, it may alert.
+PhoneHomeArmAfter 0
 $declare
 EOC
     my $b = $h->base;
@@ -147,8 +151,43 @@ EOC
     unlike $log, qr/PH00161|PH00162/, "mpm_$mpm: no lease was taken from a living holder";
     # httpd leaves SIGKILL out of its exit notices: nothing else died.
     unlike $log, qr/exit signal|AH00052|Segmentation fault/, "mpm_$mpm: no child died of anything but the kills";
+    stopped_holder($h, $smtp, "late-$mpm") if $mpm eq 'worker';
     $h->stop;
     $smtp->stop;
+}
+
+# A holder that lives but stopped (SIGSTOP) is slow, not dead: it keeps
+# its lease for the job's bound (5 s for detection), then another child
+# takes over (PH00161); woken (SIGCONT), it finds it lost the lease and
+# stops (PH00162).  The device that fell silent meanwhile alerts once.
+sub stopped_holder {
+    my ($h, $smtp, $late) = @_;
+    my $b = $h->base;
+    my @holders = $h->log =~ /PH00160: detection: process (\d+) takes the lease/g;
+    my $holder = $holders[-1];
+    ok $holder && kill(0, $holder), "the detection holder ($holder) lives";
+    ok poll_until(30, sub { beat("/raspberrypiPhoneHome/$late", base => $b)->code == 200 }),
+        "$late beats once (MaxAge 6)";
+    kill 'STOP', $holder;
+    my $t0 = time;
+    ok poll_until(30, sub { $h->log =~ /PH00161: detection: process $holder held it/ }),
+        'a stopped holder is taken over (PH00161)';
+    my $took = time - $t0;
+    cmp_ok $took, '>=', 4, sprintf('only after its bound of 5 s (%.1f s)', $took);
+    ok poll_until(30, sub {
+        my $d = eval { device_of(status_json($b), $late) };
+        $d && $d->{state} eq 'down';
+    }), "$late, silent, goes down while the holder is stopped";
+    kill 'CONT', $holder;
+    ok poll_until(30, sub { $h->log =~ /PH00162: detection: process $holder lost its lease/ }),
+        'woken, the old holder sees it lost the lease and stops (PH00162)';
+    my $n;
+    poll_until(30, sub {
+        $n = grep { decode_subject($_->{headers}{subject}) =~ /^Error\b/
+                    && $_->{body} =~ /\b\Q$late\E\b/ } $smtp->mails;
+        $n;
+    });
+    is $n, 1, "one Error mail for $late";
 }
 
 for my $mpm (qw(worker prefork)) {
