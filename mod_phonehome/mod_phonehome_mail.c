@@ -542,10 +542,7 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
     if (ph_spool_list(p, odir, PH_OUTBOX_SUFFIX, &files) != APR_SUCCESS) {
         return;
     }
-    /* Before each file: still this process's lease, so no two children
-     * ever send one file at once. */
-    for (i = 0; i < files->nelts && !ph_mail_stopping
-                && ph_watchdog_keep(PH_LEASE_MAIL); i++) {
+    for (i = 0; i < files->nelts && !ph_mail_stopping; i++) {
         const char *fname = APR_ARRAY_IDX(files, i, char *);
         ph_outbox_item_t item;
         ph_outbox_fate_e fate;
@@ -565,6 +562,11 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
         }
         if (!ph_outbox_due(item.next, now, PH_BACKOFF_CAP)) {
             continue;
+        }
+        /* Before each send: still this process's lease, so no two
+         * children ever send one file at once. */
+        if (!ph_watchdog_keep(PH_LEASE_MAIL)) {
+            break;
         }
         why = ph_smtp_send(s, p, &item, &permanent);
         now = apr_time_now();

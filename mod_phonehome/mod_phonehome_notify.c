@@ -355,8 +355,7 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
         != APR_SUCCESS) {
         return;
     }
-    for (i = 0; i < files->nelts && !ph_notify_stopping
-                && ph_watchdog_keep(PH_LEASE_NOTIFY); i++) {
+    for (i = 0; i < files->nelts && !ph_notify_stopping; i++) {
         const char *fname = APR_ARRAY_IDX(files, i, char *);
         int chan = ph_outbox_channel(fname);
 
@@ -368,7 +367,11 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
             seen[chan] = 1;
         }
         /* A file whose name names no channel is read, and moved to dead/
-         * if its header names none either. */
+         * if its header names none either.  Before each start: still this
+         * process's lease (no two children send one file at once). */
+        if (!ph_watchdog_keep(PH_LEASE_NOTIFY)) {
+            break;
+        }
         ph_xfer_start(s, p, fname);
     }
 }
