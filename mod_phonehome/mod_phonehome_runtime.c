@@ -45,7 +45,11 @@
 APLOG_USE_MODULE(phonehome);
 
 #define PH_MUTEX_TYPE       "phonehome-shm"
-#define PH_SLOTMEM_DEVICES  "phonehome-devices"
+/* Named by the layout version: slotmem's persisted copy of another layout
+ * (an upgrade) is never read into this one (it would be read misaligned:
+ * slotmem checks no size on a file shorter than the segment); the slots
+ * come back from the snapshot, which ph_snapshot_decode converts. */
+#define PH_SLOTMEM_DEVICES  "phonehome-devices-v" APR_STRINGIFY(PH_DEVICE_VERSION)
 #define PH_SLOTMEM_INDEX    "phonehome-index"
 #define PH_RETAINED_KEY     "mod_phonehome-retained"
 
@@ -272,6 +276,12 @@ static void ph_job_tick(ph_job_t *j, apr_pool_t *pool)
     /* Whether a stale holder lives is asked outside the lock. */
     if ((ask = ph_lease_ask(l, &j->me, now)) != 0) {
         holder = ph_pid_alive(ask) ? PH_HOLDER_ALIVE : PH_HOLDER_GONE;
+        /* Slow, not dead (a long SMTP exchange): no lock either, so that
+         * a hundred prefork children do not queue on it meanwhile. */
+        if (holder == PH_HOLDER_ALIVE && l->beat <= now
+            && now - l->beat < j->wedged) {
+            return;
+        }
     }
     if (ph_runtime_lock() != APR_SUCCESS) {
         return;

@@ -70,6 +70,14 @@ EOC
     my $b = $h->base;
     my $parent = $h->pid;
     ok $parent, "mpm_$mpm: the private httpd runs (pid $parent)";
+    # Every child runs the three watchdogs of its own (detection, mail,
+    # channels), prefork's one-thread children too: at least 1 + 3 threads.
+    my $threads = sub { opendir my $t, "/proc/$_[0]/task" or return 0; scalar grep { /^\d+\z/ } readdir $t };
+    ok poll_until(30, sub {
+        my @k = children_of($parent);
+        @k >= 3 && !grep { $threads->($_) < 4 } @k;
+    }), "mpm_$mpm: each of the children runs watchdog threads of its own"
+        or diag join ' ', map { "$_:" . $threads->($_) } children_of($parent);
 
     my (%last, %silent_at, %down_at, %killed);
     my $t0 = time;
