@@ -23,6 +23,7 @@
 #include "mod_phonehome_beat.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_detect.h"
+#include "mod_phonehome_downtime.h"
 #include "mod_phonehome_mail.h"
 #include "mod_phonehome_notify.h"
 #include "mod_phonehome_passive.h"
@@ -84,6 +85,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ph_clean_stop_arm(s, pconf);
+    ph_downtime_start(s, pconf, ptemp, cold);
     ph_runtime_log_ready(s);
     return OK;
 }

@@ -29,6 +29,7 @@
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_detect.h"
+#include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
 #include "ph_arm.h"
 #include "ph_event.h"
@@ -249,6 +250,8 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
     apr_uint32_t *due = apr_palloc(p, sizeof(*due) * PH_CHUNK);
     apr_time_t begin = apr_time_now(), begin_mono = ph_mono_now();
+    apr_time_t hold = ph_downtime_hold(begin_mono);
+    apr_array_header_t *folded;
     ph_fsm_ctx_t ctx;
     apr_uint32_t id, used, n, k;
     int i;
@@ -273,6 +276,10 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         apr_time_t held;
 
         ctx.now = ph_mono_now();
+        /* The grace's end, owed a downtime notice, falls in one tick. */
+        if (hold && ctx.now > hold) {
+            ctx.now = hold;
+        }
         ctx.wall = apr_time_now();
         for (n = 0; id < end; id++) {
             const ph_device_t *d = ph_slot(NULL, id);
@@ -329,6 +336,11 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         ph_unlock();
     }
 
+    if ((folded = ph_downtime_fold(s, p, events, ids, begin_mono))) {
+        for (i = 0; i < folded->nelts; i++) {
+            ph_log_transition(s, p, &APR_ARRAY_IDX(folded, i, ph_event_t));
+        }
+    }
     if (events->nelts == 0) {
         return;
     }
@@ -392,6 +404,7 @@ static apr_status_t ph_detect_callback(int state, void *data,
                      getpid());
         break;
     case AP_WATCHDOG_STATE_RUNNING:
+        ph_downtime_alive(s);
         ph_detect(s, pool);
         ph_snapshot_write(s, pool, 0);
         break;

@@ -25,6 +25,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
+#include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_status_html.h"
 #include "mod_phonehome_status_view.h"
@@ -373,6 +374,31 @@ static void ph_html_health(request_rec *r, const ph_view_t *v)
     }
 }
 
+/* The monitor's own recent downtimes (ph_downtime.h), when it had any. */
+static void ph_html_downtimes(request_rec *r, apr_time_t now)
+{
+    apr_array_header_t *all = ph_downtime_recent(r->pool);
+    int i;
+
+    if (all->nelts == 0) {
+        return;
+    }
+    ap_rputs("<h2>The monitor's own downtime</h2>\n<ul class=\"downtimes\">"
+             "\n", r);
+    for (i = all->nelts - 1; i >= 0; i--) {
+        const ph_downtime_t *d = &APR_ARRAY_IDX(all, i, ph_downtime_t);
+
+        ap_rprintf(r, "<li>Not running for %s: %s %s, back %s; %u devices "
+                   "back, %u still silent then.</li>\n",
+                   ph_human_duration(r->pool, ph_sec(d->back - d->stopped)),
+                   d->clean ? "stopped" : "last alive",
+                   ph_human_time(r->pool, now, d->stopped),
+                   ph_human_time(r->pool, now, d->back), d->nback,
+                   d->nsilent);
+    }
+    ap_rputs("</ul>\n", r);
+}
+
 static void ph_html_events(request_rec *r, const char *device,
                            apr_time_t now)
 {
@@ -503,6 +529,7 @@ int ph_status_html(request_rec *r, const ph_query_t *q, int board)
         ap_rputs("</p>\n", r);
     }
     if (!board) {
+        ph_html_downtimes(r, v.now);
         ph_html_events(r, NULL, v.now);
         ap_rputs("<footer><p>Also as <a href=\"?auto\">?auto</a>, "
                  "<a href=\"?json\">?json</a> and <a href=\"?metrics\">"

@@ -43,6 +43,8 @@ typedef enum {
 #define PH_DEV_HAS_SEQ      0x08
 #define PH_DEV_REBOOTED     0x10    /* came back up with a new boot id */
 #define PH_DEV_ARMED        0x20    /* may alert (see ph_arm.h) */
+#define PH_DEV_ACROSS       0x0100  /* up when the monitor stopped, not yet
+                                     * told of (ph_downtime.h) */
 
 /* A token bucket's state (see ph_rate.h), kept where its owner lives. */
 typedef struct ph_bucket_state_t {
