@@ -1,4 +1,4 @@
-# Shared by the bench/ scripts: a private httpd (event MPM) with the
+# Shared by the bench/ scripts: a private httpd (event MPM, or BENCH_MPM) with the
 # freshly built module on 127.0.0.1, filled with device names by wrk.
 # Source it after setting top=; every function prints figures, none asserts.
 
@@ -33,7 +33,7 @@ DocumentRoot "$run/htdocs"
     AllowOverride None
 </Directory>
 $user
-LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule mpm_${BENCH_MPM:-event}_module $modules/mod_mpm_${BENCH_MPM:-event}.so
 LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule slotmem_shm_module $modules/mod_slotmem_shm.so
 LoadModule phonehome_module $so

@@ -137,7 +137,7 @@ static const char *ph_path_device(request_rec *r)
  * prefix).  The table of addresses is bounded and never lets one address
  * take over another's bucket: when no entry is free, new names are
  * refused (fails closed), with a line in the log at most once a minute.
- * Called with the lock held. */
+ * @a now is monotonic.  Called with the lock held. */
 static int ph_register_limit(request_rec *r, const ph_server_conf_t *c,
                              apr_time_t now, apr_interval_time_t *wait)
 {
@@ -244,7 +244,9 @@ int ph_beat_handler(request_rec *r)
             return ph_refuse(r, HTTP_NOT_FOUND, "unknown device: declare it "
                              "with PhoneHomeDevice");
         }
-        if ((rc = ph_register_limit(r, c, now, &wait)) != OK) {
+        /* On the monotonic clock, as the beat rate: a step of the wall
+         * clock refills no bucket. */
+        if ((rc = ph_register_limit(r, c, mono, &wait)) != OK) {
             ph_unlock();
             return ph_refuse(r, rc, "too many addresses are registering new "
                              "devices at once: try again later");
@@ -283,6 +285,7 @@ int ph_beat_handler(request_rec *r)
         d = ph_slot(NULL, id);
         d->max_age = c->max_age;
         d->since = now;
+        d->since_mono = mono;
     }
     else {
         d = ph_slot(NULL, (apr_uint32_t)found);

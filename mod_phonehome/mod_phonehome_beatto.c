@@ -37,6 +37,7 @@
 #include "mod_phonehome_beatto.h"
 #include "mod_phonehome_runtime.h"
 #include "ph_beatto.h"
+#include "ph_lease.h"
 #include "ph_name.h"
 #include "ph_notify.h"
 #include "ph_outbox.h"
@@ -47,6 +48,9 @@ APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_BEATTO  "_phonehome_beatto_"
 #define PH_BEATTO_TICK      apr_time_from_msec(250)
+/* A holder that lives but stopped renewing keeps the job this long: a
+ * transfer never waits (libcurl multi), so a few ticks is plenty. */
+#define PH_BEATTO_WEDGED    apr_time_from_sec(5)
 #define PH_BEATTO_WAIT_MS   200             /* curl_multi_poll per tick */
 #define PH_BEATTO_SCAN_MAX  16              /* oldest outbox files looked at */
 #define PH_BEATTO_ANSWER_MAX 200
@@ -459,6 +463,7 @@ apr_status_t ph_beatto_register(apr_pool_t *pconf, server_rec *s)
     if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {
         curl_ready = 1;
     }
-    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_BEATTO,
-                                 PH_BEATTO_TICK, ph_bt_callback);
+    return ph_watchdog_leased(pconf, s, PH_WATCHDOG_BEATTO, PH_LEASE_BEATTO,
+                              "beat-to", PH_BEATTO_TICK, PH_BEATTO_WEDGED,
+                              ph_bt_callback);
 }

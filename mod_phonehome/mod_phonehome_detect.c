@@ -6,7 +6,9 @@
  */
 
 /*
- * Detection: a singleton watchdog of our own runs the state machine over
+ * Detection: a watchdog of our own in every child, on a lease (one child
+ * at a time, taken over within a moment when it dies), runs the state
+ * machine over
  * every device about once a second, writes each tick's transitions to the
  * queue in PhoneHomeStateDir (synced) before anything else happens to them,
  * and writes a snapshot of the table every few seconds.  It runs in one
@@ -41,6 +43,10 @@ APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_DETECT  "_phonehome_detect_"
 #define PH_TICK             apr_time_from_msec(500)
+/* A holder stuck that long (a disk that stalls) is taken over: two
+ * detections at once report every transition once all the same (each
+ * is taken under the lock). */
+#define PH_DETECT_WEDGED    apr_time_from_sec(5)
 /* Slots visited per hold of the table's lock: a beat never waits for a
  * whole scan of a large table, only for one chunk (about 30 us). */
 #define PH_CHUNK            1024
@@ -535,7 +541,10 @@ static apr_status_t ph_detect_callback(int state, void *data,
         ph_snapshot_write(s, pool, 0);
         break;
     case AP_WATCHDOG_STATE_STOPPING:
-        ph_snapshot_write(s, pool, 1);
+        /* Not after the lease was lost: the new holder writes it. */
+        if (ph_watchdog_keep(PH_LEASE_DETECT)) {
+            ph_snapshot_write(s, pool, 1);
+        }
         break;
     }
     /* Anything but success would stop the callback for good. */
@@ -545,6 +554,7 @@ static apr_status_t ph_detect_callback(int state, void *data,
 apr_status_t ph_detect_register(apr_pool_t *pconf, server_rec *s)
 {
     ph_last_snapshot = 0;
-    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_DETECT, PH_TICK,
-                                 ph_detect_callback);
+    return ph_watchdog_leased(pconf, s, PH_WATCHDOG_DETECT, PH_LEASE_DETECT,
+                              "detection", PH_TICK, PH_DETECT_WEDGED,
+                              ph_detect_callback);
 }

@@ -19,7 +19,7 @@
 
 #include "httpd.h"
 
-/** Put detection on a singleton watchdog of its own (post_config). */
+/** Put detection on a leased watchdog of its own (post_config). */
 apr_status_t ph_detect_register(apr_pool_t *pconf, server_rec *s);
 
 /**

@@ -6,7 +6,8 @@
  */
 
 /*
- * The mail sender: a singleton watchdog of its own, so that a slow or dead
+ * The mail sender: a watchdog of its own in every child, on a lease (one
+ * child sends; another takes over within a moment when it dies), so that a slow or dead
  * SMTP server never delays detection, beats or channels.  Every quarter
  * second it sends each outbox mail that is due through libesmtp (over
  * STARTTLS as PhoneHomeSMTPStartTLS says); what becomes of the file after
@@ -56,6 +57,9 @@ APLOG_USE_MODULE(phonehome);
 #define PH_MAIL_TICK        apr_time_from_msec(250)
 #define PH_BACKOFF_CAP      apr_time_from_sec(600)
 #define PH_SMTP_TIMEOUT_MS  30000L
+/* A living sender keeps its lease through the longest SMTP exchange (a
+ * timeout per step): only one stopped or hung that long is taken over. */
+#define PH_MAIL_WEDGED      apr_time_from_sec(600)
 
 static volatile int ph_mail_stopping;
 
@@ -552,6 +556,11 @@ static void ph_send_due(server_rec *s, apr_pool_t *p)
         if (!ph_outbox_due(item.next, now, PH_BACKOFF_CAP)) {
             continue;
         }
+        /* Before each send: still this process's lease, so no two
+         * children ever send one file at once. */
+        if (!ph_watchdog_keep(PH_LEASE_MAIL)) {
+            break;
+        }
         why = ph_smtp_send(s, p, &item, &permanent);
         now = apr_time_now();
         fate = ph_outbox_done(p, fname, &item, -1, why, permanent, now,
@@ -625,6 +634,7 @@ apr_status_t ph_mail_register(apr_pool_t *pconf, server_rec *s)
     if (ph_mail_tls_init(pconf, s) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_MAIL, PH_MAIL_TICK,
-                                 ph_mail_callback);
+    return ph_watchdog_leased(pconf, s, PH_WATCHDOG_MAIL, PH_LEASE_MAIL,
+                              "mail", PH_MAIL_TICK, PH_MAIL_WEDGED,
+                              ph_mail_callback);
 }

@@ -8,7 +8,7 @@
 /**
  * @file mod_phonehome_mail.h
  * @brief The mail sender: SMTP with libesmtp (STARTTLS with a context of
- *        the module's own) on a singleton watchdog of its own.  Level 5 of
+ *        the module's own) on a leased watchdog of its own.  Level 5 of
  *        the glue: it depends on outbox, runtime, config, private and the
  *        core.
  */

@@ -6,8 +6,8 @@
  */
 
 /*
- * Channels (PhoneHomeNotify): a third singleton watchdog that never waits
- * on a server.  Every tick it
+ * Channels (PhoneHomeNotify): a third watchdog in every child, on a lease
+ * like the other two, that never waits on a server.  Every tick it
  *   1. digests the queue into mails and notifications (ph_queue_digest);
  *   2. starts the notifications that are due, one a channel at a time
  *      and strictly in the order they were written, as libcurl transfers
@@ -50,6 +50,9 @@ APLOG_USE_MODULE(phonehome);
 
 #define PH_WATCHDOG_NOTIFY  "_phonehome_notify_"
 #define PH_NOTIFY_TICK      apr_time_from_msec(250)
+/* This thread never waits on a server: stuck this long, it is taken over
+ * (its transfers are dropped when it wakes). */
+#define PH_NOTIFY_WEDGED    apr_time_from_sec(10)
 #define PH_NOTIFY_WAIT_MS   200         /* curl_multi_poll per tick */
 #define PH_NOTIFY_BACKOFF_CAP apr_time_from_sec(600)
 #define PH_NOTIFY_CONNECT_MS 10000L
@@ -370,7 +373,12 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
         }
         /* A file whose name names no channel is read, and moved to dead/
          * if its header names none either.  One that went to dead/ blocks
-         * nothing: the channel's next file is a candidate at once. */
+         * nothing: the channel's next file is a candidate at once.  Before
+         * each start: still this process's lease (no two children send
+         * one file at once). */
+        if (!ph_watchdog_keep(PH_LEASE_NOTIFY)) {
+            break;
+        }
         if (ph_xfer_start(s, p, fname) == 2 && chan >= 0) {
             seen[chan] = 0;
         }
@@ -495,6 +503,7 @@ apr_status_t ph_notify_register(apr_pool_t *pconf, server_rec *s)
     if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {
         curl_ready = 1;
     }
-    return ph_watchdog_singleton(pconf, s, PH_WATCHDOG_NOTIFY,
-                                 PH_NOTIFY_TICK, ph_notify_callback);
+    return ph_watchdog_leased(pconf, s, PH_WATCHDOG_NOTIFY, PH_LEASE_NOTIFY,
+                              "channels", PH_NOTIFY_TICK, PH_NOTIFY_WEDGED,
+                              ph_notify_callback);
 }

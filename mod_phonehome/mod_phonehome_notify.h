@@ -8,7 +8,7 @@
 /**
  * @file mod_phonehome_notify.h
  * @brief The channel sender (PhoneHomeNotify): libcurl multi transfers on a
- *        singleton watchdog that never waits on a server; it also digests
+ *        leased watchdog that never waits on a server; it also digests
  *        the queue into the outbox every tick.  Level 5 of the glue: it
  *        depends on outbox, runtime, config, private and the core.
  */

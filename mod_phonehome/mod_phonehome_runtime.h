@@ -11,8 +11,8 @@
  *        in shared memory (slotmem, the index, the per-address and
  *        per-channel counts) and its mutex, the paths in PhoneHomeStateDir
  *        (ph_dir() is the only place one is built), the events.log writer,
- *        the monotonic clock, and the helper that puts a callback on a
- *        singleton watchdog.  The segment is a static of
+ *        the monotonic clock, and the jobs on leases: every child's watchdog
+ *        looks, the lease's holder works (ph_lease.h).  The segment is a static of
  *        mod_phonehome_runtime.c, reached only through these accessors.
  *        Level 3 of the glue: it depends on the config and secure rooms,
  *        private and the core.
@@ -28,6 +28,7 @@
 
 #include "mod_phonehome_config.h"
 #include "ph_device.h"
+#include "ph_lease.h"
 #include "ph_rate.h"
 #include "ph_table.h"
 
@@ -111,11 +112,28 @@ int ph_answer_line(request_rec *r, int status, const char *line);
 /** Append one JSON line to StateDir/events.log (one write, O_APPEND). */
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
 
-/** Register @a callback on a singleton child watchdog named @a name. */
-apr_status_t ph_watchdog_singleton(apr_pool_t *pconf, server_rec *s,
-                                   const char *name,
-                                   apr_interval_time_t interval,
-                                   ap_watchdog_callback_fn_t *callback);
+/** How often every child's watchdog looks at a job's lease (mod_watchdog
+ *  runs its callbacks no more often than every 100 ms anyway). */
+#define PH_JOB_LOOK         apr_time_from_msec(100)
+
+/**
+ * Put @a callback (a mod_watchdog callback, @a s its data) on a lease:
+ * every child runs a watchdog @a name that looks at lease @a role
+ * (PH_LEASE_*); only the holder runs @a callback, STARTING when it takes
+ * the lease, RUNNING every @a interval (by whichever child), STOPPING when
+ * its process stops or it lost the lease.  @a wedged: how long a holder
+ * that lives may go without renewing before another child takes over.
+ * @a what names the job in the log (PH00160-PH00162).
+ */
+apr_status_t ph_watchdog_leased(apr_pool_t *pconf, server_rec *s,
+                                const char *name, int role, const char *what,
+                                apr_interval_time_t interval,
+                                apr_interval_time_t wedged,
+                                ap_watchdog_callback_fn_t *callback);
+
+/** From inside a job, before each piece of work (a file to send): renew
+ *  the lease; 0 if this process no longer holds it (stop at once). */
+int ph_watchdog_keep(int role);
 
 /* ------------------------------------------------------------------ */
 /* The lifecycle, called by mod_phonehome.c's hooks in this order        */

@@ -21,8 +21,8 @@ int ph_arm_update(ph_device_t *d, apr_interval_time_t arm_after)
 {
     if (!(d->flags & PH_DEV_ARMED)
         && (arm_after <= 0 || ph_arm_always(d)
-            || (d->state == PH_STATE_UP && d->last_seen >= d->since
-                && d->last_seen - d->since >= arm_after))) {
+            || (d->state == PH_STATE_UP && d->last_mono >= d->since_mono
+                && d->last_mono - d->since_mono >= arm_after))) {
         d->flags |= PH_DEV_ARMED;
     }
     return (d->flags & PH_DEV_ARMED) != 0;

@@ -99,6 +99,7 @@ void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
     if (d->state == PH_STATE_UNKNOWN || d->state == PH_STATE_DOWN) {
         d->state = PH_STATE_UP;
         d->since = now;
+        d->since_mono = mono;
     }
 }
 

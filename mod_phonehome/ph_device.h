@@ -70,6 +70,8 @@ typedef struct ph_device_t {
      * times above (ph_fsm_rebase). */
     apr_time_t   last_mono;
     apr_time_t   gap_mono;
+    apr_time_t   since_mono;        /* since, monotonic: ArmAfter counts on
+                                     * it (new in version 6) */
     apr_int64_t  client_time;       /* the client's clock, epoch seconds */
     apr_int64_t  skew;              /* client_time - server time, seconds */
     apr_int64_t  uptime;            /* the client's uptime, seconds */

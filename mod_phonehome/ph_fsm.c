@@ -68,6 +68,7 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
     if (deadline && c->now > deadline) {
         d->state = PH_STATE_DOWN;
         d->since = c->wall;
+        d->since_mono = c->now;
     }
     *former = d->reported;
     if (d->state == d->reported) {
@@ -139,6 +140,8 @@ void ph_fsm_rebase(ph_device_t *d, apr_time_t wall_now, apr_time_t mono_now)
 {
     d->last_mono = d->last_seen ? ph_rebase_one(d->last_seen, wall_now,
                                                 mono_now) : 0;
+    d->since_mono = d->since ? ph_rebase_one(d->since, wall_now, mono_now)
+                             : 0;
     d->gap_mono = 0;
     if (d->gap_start && d->last_seen) {
         apr_time_t gap = d->last_seen - d->gap_start;

@@ -5,6 +5,7 @@
  *     http://www.apache.org/licenses/LICENSE-2.0
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -13,6 +14,31 @@
 #include "ph_snapshot.h"
 
 #define PH_SNAPSHOT_MAGIC   "PHSNAP01"
+
+/* Version 5, the layout before since_mono and the pause fields, is read
+ * and converted: the new fields start at 0 (the cold start's rebase,
+ * ph_fsm_rebase, fills since_mono from since; 0 pause fields: not
+ * paused). */
+#define PH_V5_VERSION       5
+
+void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o)
+{
+    memset(d, 0, sizeof(*d));
+    /* name .. gap_mono are the same in both layouts. */
+    memcpy(d, o, offsetof(ph_device_v5_t, client_time));
+    d->client_time = o->client_time;
+    d->skew = o->skew;
+    d->uptime = o->uptime;
+    d->seq = o->seq;
+    d->key_id = o->key_id;
+    d->beats = o->beats;
+    d->rate = o->rate;
+    d->max_age = o->max_age;
+    d->flags = o->flags;
+    d->state = o->state;
+    d->reported = o->reported;
+    d->version = d->name[0] ? PH_DEVICE_VERSION : 0;
+}
 
 typedef struct {
     char         magic[8];
@@ -62,8 +88,9 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
                                apr_uint32_t *n, apr_time_t *written)
 {
     ph_snapshot_hdr_t h;
-    apr_size_t body;
+    apr_size_t body, size = sizeof(ph_device_t);
     apr_uint32_t i;
+    int v5;
 
     if (len < sizeof(h)) {
         return "too short";
@@ -72,22 +99,36 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
     if (memcmp(h.magic, PH_SNAPSHOT_MAGIC, sizeof(h.magic)) != 0) {
         return "not a snapshot";
     }
-    if (h.version != PH_DEVICE_VERSION
-        || h.record_size != sizeof(ph_device_t)) {
+    v5 = h.version == PH_V5_VERSION && h.record_size == sizeof(ph_device_v5_t);
+    if (!v5 && (h.version != PH_DEVICE_VERSION
+                || h.record_size != sizeof(ph_device_t))) {
         return "written by another version";
     }
+    if (v5) {
+        size = sizeof(ph_device_v5_t);
+    }
     body = len - sizeof(h);
-    if (body % sizeof(ph_device_t) != 0
-        || body / sizeof(ph_device_t) != h.count) {
+    if (body % size != 0 || body / size != h.count) {
         return "truncated";
     }
     if (ph_fnv64(buf + sizeof(h), body) != h.checksum) {
         return "checksum mismatch";
     }
-    *devs = apr_palloc(p, body ? body : 1);
-    memcpy(*devs, buf + sizeof(h), body);
+    *devs = apr_pcalloc(p, h.count ? (apr_size_t)h.count * sizeof(ph_device_t)
+                                   : 1);
     for (i = 0; i < h.count; i++) {
         ph_device_t *d = &(*devs)[i];
+        const char *rec = buf + sizeof(h) + (apr_size_t)i * size;
+
+        if (v5) {
+            ph_device_v5_t o;
+
+            memcpy(&o, rec, sizeof(o));
+            ph_snapshot_from_v5(d, &o);
+        }
+        else {
+            memcpy(d, rec, size);
+        }
 
         d->name[PH_NAME_MAX] = '\0';
         d->remote_ip[PH_IP_MAX] = '\0';

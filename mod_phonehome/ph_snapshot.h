@@ -21,6 +21,36 @@
 
 #include "ph_device.h"
 
+/** A slot of layout version 5 (PH_DEVICE_VERSION 5, 408 bytes), which a
+ *  snapshot of the previous release holds. */
+typedef struct ph_device_v5_t {
+    char         name[PH_NAME_MAX + 1];
+    char         remote_ip[PH_IP_MAX + 1];
+    char         user_agent[PH_UA_MAX + 1];
+    char         boot_id[PH_BOOT_MAX + 1];
+    apr_time_t   first_seen;
+    apr_time_t   last_seen;
+    apr_time_t   since;
+    apr_time_t   gap_start;
+    apr_time_t   last_mono;
+    apr_time_t   gap_mono;
+    apr_int64_t  client_time;
+    apr_int64_t  skew;
+    apr_int64_t  uptime;
+    apr_uint64_t seq;
+    apr_uint64_t key_id;
+    apr_uint64_t beats;
+    ph_bucket_state_t rate;
+    apr_uint32_t max_age;
+    apr_uint16_t flags;
+    apr_byte_t   state;
+    apr_byte_t   reported;
+    apr_byte_t   version;
+} ph_device_v5_t;
+
+/** A version-5 slot @a o as a slot of today's layout in @a d. */
+void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o);
+
 #define PH_SNAPSHOT_FILE    "state.snapshot"
 
 /** Encode @a n records; returns the buffer and its length. */

@@ -30,6 +30,7 @@
 
 #include "ph_arm.h"
 #include "ph_device.h"
+#include "ph_lease.h"
 #include "ph_siphash.h"
 
 #define PH_TABLE_MAGIC      0x50484958u     /* "PHIX" */
@@ -80,6 +81,8 @@ typedef struct ph_table_hdr_t {
     apr_uint64_t forgotten;
     /* When detection last ran, monotonic (PhoneHomeBeatTo's health). */
     apr_time_t   last_tick_mono;
+    /* Which child runs detection, mail and channels (ph_lease.h). */
+    ph_lease_t   leases[PH_LEASE_N];
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {

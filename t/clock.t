@@ -5,7 +5,8 @@
 # preloaded into httpd (monotonic clock left alone), steps of +600 s (during
 # the startup grace), -60 s and +1 day raise no alert for devices that keep
 # beating, and a device that falls silent goes down MaxAge after its last
-# beat, not MaxAge + step.
+# beat, not MaxAge + step; PhoneHomeArmAfter is counted on the monotonic
+# clock too.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -114,4 +115,66 @@ ok $now > time + 86000, "httpd's wall clock runs a day ahead ($now)";
 
 unlike $h->log, qr/PH00022/, 'nothing failed to queue';
 $h->stop;
+
+# 4. ArmAfter (an undeclared device may alert once heard that long without
+# an outage) counts on the monotonic clock too: a step back does not hold
+# back a device heard for ArmAfter, a step forward arms none early.
+{
+    my $a = private_httpd('clock-arm', phonehome_conf() . <<"EOC", env => {
+PhoneHomeMaxAge 3
+PhoneHomeStartupGrace 0
+PhoneHomeArmAfter 6
+PhoneHomeRateLimit Off
+PhoneHomeRegisterLimit 4 600
+EOC
+        LD_PRELOAD                   => $lib,
+        FAKETIME_DONT_FAKE_MONOTONIC => 1,
+        FAKETIME_NO_CACHE            => 1,
+        FAKETIME_TIMESTAMP_FILE      => PhTest::t_dir() . '/private/clock-arm/faketime',
+    });
+    my $ab = $a->base;
+    my $step = sub {
+        my $f = $a->dir . '/faketime';
+        open my $fh, '>', "$f.new" or die "$f.new: $!";
+        print $fh "$_[0]\n";
+        close $fh;
+        chmod 0644, "$f.new";
+        rename "$f.new", $f or die "rename: $!";
+    };
+    my $arm_state = sub {
+        my $d = device_of(status_json($ab), shift);
+        return $d ? $d->{state} : '';
+    };
+    $step->('+0');
+    # steady: heard for 7.5 s (ArmAfter 6), the wall clock an hour back
+    # after the first 3 s; then silent: it alerts.
+    my $t0 = time;
+    poll_until(10, sub { beat('/raspberrypiPhoneHome/steady', base => $ab); time - $t0 >= 3 });
+    $step->('-1h');
+    poll_until(10, sub { beat('/raspberrypiPhoneHome/steady', base => $ab); time - $t0 >= 7.5 });
+    ok poll_until(30, sub { $arm_state->('steady') eq 'down' }), 'steady, silent, goes down';
+    ok poll_until(10, sub { $a->log =~ /PH00020: steady is down/ }),
+        'heard for ArmAfter across a step back of an hour: it alerts'
+        or diag $a->log;
+    # newcomer: two beats, the wall clock a day forward in between; then
+    # silent: not armed, no alert.
+    beat('/raspberrypiPhoneHome/newcomer', base => $ab);
+    $step->('+1d');
+    beat('/raspberrypiPhoneHome/newcomer', base => $ab);
+    ok poll_until(30, sub { $arm_state->('newcomer') eq 'down' }), 'newcomer, silent, goes down';
+    # An alert would be logged in the tick that took it down: none comes.
+    ok !poll_until(3, sub { $a->log =~ /PH00020: newcomer is down/ }),
+        'heard for a moment across a step of a day forward: not armed, no alert';
+
+    # PhoneHomeRegisterLimit (4 new names in 600 s from one address; steady
+    # and newcomer took two) counts on the monotonic clock: a step forward
+    # refills no bucket.
+    is beat("/raspberrypiPhoneHome/reg-$_", base => $ab)->code, 200, "new name reg-$_ accepted"
+        for 1, 2;
+    is beat('/raspberrypiPhoneHome/reg-3', base => $ab)->code, 429, 'the fifth new name waits (429)';
+    $step->('+2d');
+    is beat('/raspberrypiPhoneHome/reg-4', base => $ab)->code, 429,
+        'and still waits after the wall clock stepped a day forward';
+    $a->stop;
+}
 done_testing();

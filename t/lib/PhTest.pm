@@ -20,7 +20,7 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(phonehome_conf status_json device_of beat poll_until httpd_bin
                     base_conf module_so client_bin t_dir private_httpd
-                    config_test free_port keepalive_beats);
+                    config_test free_port keepalive_beats children_of);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 
@@ -148,6 +148,14 @@ sub _private_conf {
         open my $b, '<', $base or die "$base: $!";
         $modules = join '', grep { !/^LoadModule $o{without}\b/ } <$b>;
     }
+    elsif ($o{mpm}) {
+        # Inline the base with another MPM than the run's.
+        open my $b, '<', $base or die "$base: $!";
+        $modules = join '', map {
+            s{^LoadModule mpm_\w+_module (\S+)/mod_mpm_\w+\.so}
+             {LoadModule mpm_$o{mpm}_module $1/mod_mpm_$o{mpm}.so}r
+        } <$b>;
+    }
     $body =~ s/\@ServerRoot\@/$dir/g;
     $body =~ s/\@Module\@/$so/g;
     open my $fh, '>', $conf or die "$conf: $!";
@@ -181,16 +189,32 @@ sub config_test {
     return ($? >> 8, $out);
 }
 
+# The children of process $parent, from /proc.
+sub children_of {
+    my ($parent) = @_;
+    my @kids;
+    opendir my $dh, '/proc' or die "/proc: $!";
+    for my $pid (grep { /^\d+\z/ } readdir $dh) {
+        open my $fh, '<', "/proc/$pid/stat" or next;
+        my $stat = <$fh> // next;
+        push @kids, $pid if $stat =~ /\)\s+\S+\s+(\d+)/ && $1 == $parent;
+    }
+    closedir $dh;
+    return @kids;
+}
+
 # Start a private httpd; returns an object with ->base, ->log, ->graceful,
 # ->stop and ->start.  It is stopped when the object goes away.
 # env => { NAME => value } is added to httpd's environment (LD_PRELOAD is
 # appended to any the run already has, e.g. the sanitizers' runtime).
 # port => N listens there (from free_port(), for servers that must know
-# each other's port before either starts).
+# each other's port before either starts); mpm => 'worker' runs it under
+# that MPM whatever the run's.
 sub private_httpd {
     my ($name, $body, %o) = @_;
     my ($dir, $conf, $port) = _private_conf($name, $body,
-                                            port => $o{port});
+                                            port => $o{port},
+                                            $o{mpm} ? (mpm => $o{mpm}) : ());
     my $self = bless { dir => $dir, conf => $conf, port => $port,
                        env => $o{env} // {} }, 'PhTest::Httpd';
     $self->start or die "private httpd '$name' did not start:\n" . $self->log;

@@ -47,17 +47,17 @@ START_TEST(arm_undeclared_waits)
 
     dev(&d, "spam-1-900-555-0199", 0);
     d.state = PH_STATE_UP;
-    d.since = T0;
-    d.last_seen = T0 + SEC(5);
+    d.since_mono = T0;
+    d.last_mono = T0 + SEC(5);
     ck_assert_int_eq(ph_arm_after(&d, -1), SEC(600));
     ck_assert_int_eq(ph_arm_update(&d, ph_arm_after(&d, -1)), 0);
-    d.last_seen = T0 + SEC(599);
+    d.last_mono = T0 + SEC(599);
     ck_assert_int_eq(ph_arm_update(&d, SEC(600)), 0);
-    d.last_seen = T0 + SEC(600);
+    d.last_mono = T0 + SEC(600);
     ck_assert_int_eq(ph_arm_update(&d, SEC(600)), 1);
     /* Armed once, armed for good: an outage does not disarm it. */
     d.state = PH_STATE_DOWN;
-    d.since = T0 + SEC(2000);
+    d.since_mono = T0 + SEC(2000);
     ck_assert_int_eq(ph_arm_update(&d, SEC(600)), 1);
 }
 END_TEST
@@ -68,11 +68,33 @@ START_TEST(arm_not_while_down_or_unknown)
 
     dev(&d, "x", 0);
     d.state = PH_STATE_DOWN;
-    d.since = T0;
-    d.last_seen = T0 + SEC(10000);      /* a clock that went back */
+    d.since_mono = T0;
+    d.last_mono = T0 + SEC(10000);      /* not while down */
     ck_assert_int_eq(ph_arm_update(&d, SEC(600)), 0);
     d.state = PH_STATE_UNKNOWN;
     ck_assert_int_eq(ph_arm_update(&d, SEC(600)), 0);
+}
+END_TEST
+
+/* ArmAfter counts on the monotonic clock: a step of the wall clock (the
+ * wall times since and last_seen) neither arms a device nor holds one
+ * back. */
+START_TEST(arm_ignores_wall_clock_steps)
+{
+    ph_device_t d;
+
+    dev(&d, "new-pi", 0);
+    d.state = PH_STATE_UP;
+    /* Heard for 5 s; the wall clock stepped a day forward in between. */
+    d.since = T0;
+    d.last_seen = T0 + SEC(86400 + 5);
+    d.since_mono = SEC(1000);
+    d.last_mono = SEC(1005);
+    ck_assert_int_eq(ph_arm_update(&d, SEC(600)), 0);
+    /* Heard for 600 s; the wall clock stepped back an hour in between. */
+    d.last_seen = T0 + SEC(600 - 3600);
+    d.last_mono = SEC(1600);
+    ck_assert_int_eq(ph_arm_update(&d, SEC(600)), 1);
 }
 END_TEST
 
@@ -105,8 +127,8 @@ START_TEST(arm_fsm_flood_silent)
     dev(&d, "URGENT-call-1-900-555-0199", 0);
     d.max_age = 2;
     d.state = PH_STATE_UP;
-    d.since = T0;
-    d.last_seen = T0 + SEC(1);
+    d.since_mono = T0;
+    d.last_seen = d.last_mono = T0 + SEC(1);
     c.now = T0 + SEC(1);
     ck_assert_int_eq(ph_fsm_step(&d, &c, &former), PH_EV_NONE);
     c.now = T0 + SEC(10);
@@ -117,8 +139,8 @@ START_TEST(arm_fsm_flood_silent)
     dev(&d, "steady-pi", 0);
     d.max_age = 2;
     d.state = d.reported = PH_STATE_UP;
-    d.since = T0;
-    d.last_seen = T0 + SEC(4);
+    d.since_mono = T0;
+    d.last_seen = d.last_mono = T0 + SEC(4);
     c.now = T0 + SEC(10);
     ck_assert_int_eq(ph_fsm_step(&d, &c, &former), PH_EV_DOWN);
 }
@@ -405,6 +427,7 @@ Suite *test_security_suite(void)
     TCase *tc = tcase_create("arm");
 
     tcase_add_test(tc, arm_undeclared_waits);
+    tcase_add_test(tc, arm_ignores_wall_clock_steps);
     tcase_add_test(tc, arm_not_while_down_or_unknown);
     tcase_add_test(tc, arm_declared_default_and_zero);
     tcase_add_test(tc, arm_fsm_flood_silent);

@@ -110,6 +110,88 @@ START_TEST(snapshot_round_trip)
 }
 END_TEST
 
+/* A snapshot of version 5 (before since_mono): the same records without
+ * that field, read into today's layout with 0 there (the cold start's
+ * rebase fills it from since). */
+#define SNAP_CHECKSUM_AT    32
+
+static apr_uint64_t fnv64(const char *s, apr_size_t len)
+{
+    apr_uint64_t h = APR_UINT64_C(14695981039346656037);
+
+    while (len--) {
+        h ^= (unsigned char)*s++;
+        h *= APR_UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+START_TEST(snapshot_reads_version_5)
+{
+    ph_device_t *devs = snap_devices(), *out;
+    apr_size_t len, hlen = 40, size5 = sizeof(ph_device_v5_t), i;
+    const char *buf;
+    char *v5;
+    apr_uint64_t sum;
+    apr_uint32_t n, v;
+    apr_time_t written;
+
+    /* The previous release's slot was 408 bytes. */
+    ck_assert_uint_eq(sizeof(ph_device_v5_t), 408);
+    devs[0].since_mono = SEC(77);
+    buf = ph_snapshot_encode(pool, devs, 3, SEC(2000), &len);
+    v5 = apr_pcalloc(pool, hlen + 3 * size5);
+    memcpy(v5, buf, hlen);
+    for (i = 0; i < 3; i++) {
+        ph_device_v5_t o;
+        const ph_device_t *d = &devs[i];
+
+        memset(&o, 0, sizeof(o));
+        memcpy(&o, d, offsetof(ph_device_v5_t, client_time));
+        o.client_time = d->client_time;
+        o.skew = d->skew;
+        o.uptime = d->uptime;
+        o.seq = d->seq;
+        o.key_id = d->key_id;
+        o.beats = d->beats;
+        o.rate = d->rate;
+        o.max_age = d->max_age;
+        o.flags = d->flags;
+        o.state = d->state;
+        o.reported = d->reported;
+        o.version = d->name[0] ? 5 : 0;   /* version 5 records said so */
+        memcpy(v5 + hlen + i * size5, &o, size5);
+    }
+    v = 5;
+    memcpy(v5 + SNAP_VERSION_AT, &v, 4);
+    v = (apr_uint32_t)size5;
+    memcpy(v5 + SNAP_RECSIZE_AT, &v, 4);
+    sum = fnv64(v5 + hlen, 3 * size5);
+    memcpy(v5 + SNAP_CHECKSUM_AT, &sum, 8);
+
+    ck_assert_ptr_null(ph_snapshot_decode(pool, v5, hlen + 3 * size5, &out,
+                                          &n, &written));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(out[0].name, "kitchen-pi");
+    ck_assert_uint_eq(out[0].version, PH_DEVICE_VERSION);
+    ck_assert(out[0].since_mono == 0);
+    ck_assert(out[0].paused_until == 0 && out[0].pause_mono == 0);
+    ck_assert(out[0].fresh_mono == 0 && out[0].paused_from == 0);
+    ck_assert(out[0].skew == devs[0].skew && out[0].seq == devs[0].seq);
+    ck_assert(out[0].last_seen == devs[0].last_seen);
+    ck_assert(out[0].last_mono == devs[0].last_mono);
+    ck_assert_uint_eq(out[0].max_age, 300);
+    ck_assert(out[0].beats == devs[0].beats);
+    ck_assert_str_eq(out[2].name, "garage");
+    ck_assert(out[2].since == SEC(961));
+    ck_assert_int_eq(out[2].state, PH_STATE_DOWN);
+    ck_assert_str_eq(out[1].name, "");
+    /* A version 5 file cut short is refused like any other. */
+    ck_assert_ptr_nonnull(ph_snapshot_decode(pool, v5, hlen + 3 * size5 - 1,
+                                             &out, &n, &written));
+}
+END_TEST
+
 START_TEST(snapshot_decode_refuses)
 {
     ph_device_t *devs = snap_devices();
@@ -205,6 +287,7 @@ Suite *test_snapshot_suite(void)
 
     tcase_add_test(tc, snapshot_round_trip);
     tcase_add_test(tc, snapshot_decode_refuses);
+    tcase_add_test(tc, snapshot_reads_version_5);
     tcase_add_test(tc, snapshot_freshness);
     tcase_add_test(tc, snapshot_due_only_when_something_changed);
     return s;
