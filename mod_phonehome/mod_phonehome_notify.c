@@ -38,6 +38,7 @@
 #include "mod_phonehome_notify.h"
 #include "mod_phonehome_outbox.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "ph_event.h"
 #include "ph_mail.h"
 #include "ph_notify.h"
@@ -154,7 +155,6 @@ static const char *ph_xfer_message(apr_pool_t *p, const ph_outbox_item_t *item,
 /* Start the transfer for one file, if it is due; 1 if started. */
 static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
 {
-    const char *odir = ph_dir(ptemp, PH_DIR_OUTBOX);
     const ph_notify_chan_t *chan;
     apr_pool_t *xp;
     ph_xfer_t *x;
@@ -169,8 +169,8 @@ static int ph_xfer_start(server_rec *s, apr_pool_t *ptemp, const char *fname)
     x->pool = xp;
     x->retry_after = -1;
     x->fname = apr_pstrdup(xp, fname);
-    if (ph_spool_read(xp, apr_pstrcat(xp, odir, "/", fname, NULL), &buf,
-                      &len, PH_OUTBOX_MAX) != APR_SUCCESS) {
+    if (ph_store_read(xp, PH_STORE_OUTBOX, fname, &buf, &len, PH_OUTBOX_MAX)
+        != APR_SUCCESS) {
         apr_pool_destroy(xp);
         return 0;
     }
@@ -348,7 +348,7 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
     apr_array_header_t *files;
     int i;
 
-    if (ph_spool_list(p, ph_dir(p, PH_DIR_OUTBOX), PH_NOTIFY_SUFFIX, &files)
+    if (ph_store_list(p, PH_STORE_OUTBOX, PH_NOTIFY_SUFFIX, &files)
         != APR_SUCCESS) {
         return;
     }

@@ -29,11 +29,14 @@
 #include "apr_global_mutex.h"
 #include "apr_strings.h"
 
+#include <unistd.h>
+
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_secure.h"
 #include "ph_fsm.h"
+#include "ph_memq.h"
 #include "ph_sig.h"
 
 APLOG_USE_MODULE(phonehome);
@@ -42,6 +45,7 @@ APLOG_USE_MODULE(phonehome);
 #define PH_SLOTMEM_DEVICES  "phonehome-devices"
 #define PH_SLOTMEM_INDEX    "phonehome-index"
 #define PH_RETAINED_KEY     "mod_phonehome-retained"
+#define PH_RETAINED_MEMQ    "mod_phonehome-memq"
 
 /* The live table, set up in post_config and inherited by every child. */
 typedef struct ph_shared_t {
@@ -50,6 +54,7 @@ typedef struct ph_shared_t {
     ph_server_conf_t   *conf;               /* the main server's */
     ph_rate_ip_t       *rate_ips;           /* new names per client address */
     ph_chan_stat_t     *chan_stats;         /* conf->channels->nelts */
+    ph_memq_t          *memq;               /* files the disk refused */
 } ph_shared_t;
 
 static ph_shared_t ph_shared;
@@ -94,6 +99,25 @@ ph_chan_stat_t *ph_runtime_chan_stats(void)
     return ph_shared.chan_stats;
 }
 
+ph_memq_t *ph_runtime_memq(void)
+{
+    return ph_shared.memq;
+}
+
+int ph_runtime_log_due(apr_uint32_t tag, apr_status_t rv,
+                       apr_uint32_t *suppressed)
+{
+    int due = 1;
+
+    *suppressed = 0;
+    if (ph_shared.memq && ph_runtime_lock() == APR_SUCCESS) {
+        due = ph_memq_log_due(ph_shared.memq, tag, rv, ph_mono_now(),
+                              apr_time_from_sec(PH_LOG_EVERY), suppressed);
+        ph_unlock();
+    }
+    return due;
+}
+
 const char *ph_dir(apr_pool_t *p, const char *sub)
 {
     return sub ? apr_pstrcat(p, ph_shared.conf->state_dir, "/", sub, NULL)
@@ -115,6 +139,7 @@ void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
 {
     const char *path = ph_dir(p, PH_EVENTS_LOG);
     const char *line = apr_pstrcat(p, json, "\n", NULL);
+    apr_uint32_t more;
     apr_file_t *f;
     apr_status_t rv;
 
@@ -126,10 +151,17 @@ void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
         rv = apr_file_write_full(f, line, strlen(line), NULL);
         apr_file_close(f);
     }
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS && ph_runtime_log_due(40, rv, &more)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     PHLOGNO(00040) "cannot append to %s", path);
+                     PHLOGNO(00040) "cannot append to %s%s", path,
+                     ph_runtime_more(p, more));
     }
+}
+
+const char *ph_runtime_more(apr_pool_t *p, apr_uint32_t more)
+{
+    return more ? apr_psprintf(p, " (and %u times more since the last "
+                               "such line)", more) : "";
 }
 
 /* ------------------------------------------------------------------ */
@@ -289,6 +321,58 @@ static apr_status_t ph_apply_conf(server_rec *s, ph_server_conf_t *c,
     return APR_SUCCESS;
 }
 
+/* The parent's copy of the held files at a restart (the segment is made
+ * anew each generation): taken by a cleanup of the old generation's pconf
+ * (registered after the segment's, so it runs first), put back by the
+ * next ph_memq_setup.  At a stop they are lost, and said so (PH00159). */
+static pid_t ph_memq_owner;
+
+static apr_status_t ph_memq_retain(void *data)
+{
+    server_rec *s = data;
+    void *keep = ap_retained_data_get(PH_RETAINED_MEMQ);
+    ph_memq_t *q = ph_shared.memq;
+
+    if (q == NULL || getpid() != ph_memq_owner) {
+        return APR_SUCCESS;             /* a child's exit: not its copy */
+    }
+    if (keep == NULL) {
+        keep = ap_retained_data_create(PH_RETAINED_MEMQ, PH_MEMQ_SIZE);
+    }
+    memcpy(keep, q, PH_MEMQ_SIZE);
+    if (q->count && ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     PHLOGNO(00159) "httpd stops with %u files (%u bytes) "
+                     "held in memory that %s did not take: they are lost",
+                     q->count, q->used, ph_shared.conf
+                     ? ph_shared.conf->state_dir : "the state directory");
+    }
+    ph_shared.memq = NULL;
+    return APR_SUCCESS;
+}
+
+static void ph_memq_setup(apr_pool_t *pconf, server_rec *s, void *mem)
+{
+    void *keep = ap_retained_data_get(PH_RETAINED_MEMQ);
+
+    ph_memq_owner = getpid();
+    if (keep && ph_memq_attach(keep, PH_MEMQ_SIZE)) {
+        memcpy(mem, keep, PH_MEMQ_SIZE);
+        ph_shared.memq = ph_memq_attach(mem, PH_MEMQ_SIZE);
+        if (ph_shared.memq->count) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         PHLOGNO(00158) "%u files the disk did not take "
+                         "are still held in memory after the restart",
+                         ph_shared.memq->count);
+        }
+    }
+    else {
+        ph_shared.memq = ph_memq_init(mem, PH_MEMQ_SIZE);
+    }
+    apr_pool_cleanup_register(pconf, s, ph_memq_retain,
+                              apr_pool_cleanup_null);
+}
+
 int ph_runtime_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                       int *cold)
 {
@@ -319,7 +403,8 @@ int ph_runtime_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                                 ph_table_index_size(c->max_devices)
                                 + sizeof(ph_rate_ip_t) * PH_RATE_IPS
                                 + sizeof(ph_chan_stat_t)
-                                  * (apr_size_t)(c->channels->nelts + 1), 1,
+                                  * (apr_size_t)(c->channels->nelts + 1)
+                                + PH_MEMQ_SIZE, 1,
                                 0, pconf);
     }
     if (rv == APR_SUCCESS) {
@@ -383,6 +468,8 @@ int ph_runtime_attach(apr_pool_t *pconf, server_rec *s)
                                               + PH_RATE_IPS);
     memset(ph_shared.chan_stats, 0, sizeof(ph_chan_stat_t)
                                     * (apr_size_t)(c->channels->nelts + 1));
+    ph_memq_setup(pconf, s, (char *)(ph_shared.chan_stats
+                                     + c->channels->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
     ph_shared.table.hdr->started_mono = retained->started_mono;
     if (ph_apply_conf(s, c, retained->started) != APR_SUCCESS) {

@@ -28,6 +28,7 @@
 
 #include "mod_phonehome_config.h"
 #include "ph_device.h"
+#include "ph_memq.h"
 #include "ph_rate.h"
 #include "ph_table.h"
 
@@ -69,6 +70,22 @@ ph_rate_ip_t *ph_runtime_rate_ips(void);
 
 /** One ph_chan_stat_t per PhoneHomeNotify channel. */
 ph_chan_stat_t *ph_runtime_chan_stats(void);
+
+/** The files the state directory refused, held in memory (ph_memq.h;
+ *  lock the table to use it), and the directory's health. */
+ph_memq_t *ph_runtime_memq(void);
+
+/** Seconds between two log lines of one cause of a failing disk. */
+#define PH_LOG_EVERY 60
+
+/** Whether the failure @a rv at the call site PH<@a tag> is to be logged
+ *  now: once every PH_LOG_EVERY seconds per cause, across children.
+ *  *@a suppressed: the failures not logged since its last line. */
+int ph_runtime_log_due(apr_uint32_t tag, apr_status_t rv,
+                       apr_uint32_t *suppressed);
+
+/** " (and N times more since the last such line)", or "" for 0. */
+const char *ph_runtime_more(apr_pool_t *p, apr_uint32_t more);
 
 /** The device in slot @a id (the table must be locked to write it). */
 ph_device_t *ph_slot(void *baton, apr_uint32_t id);
