@@ -26,6 +26,7 @@
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "mod_phonehome_status_html.h"
 #include "mod_phonehome_status_view.h"
 #include "ph_text.h"
@@ -325,6 +326,38 @@ static void ph_html_summary(request_rec *r, const ph_view_t *v, int board)
 }
 
 /* The outbox and the channels, in words. */
+
+/* A full or failing disk: what is held in memory instead, said plainly. */
+static void ph_html_state_dir(request_rec *r, const ph_view_t *v)
+{
+    apr_pool_t *p = r->pool;
+    ph_store_state_t st;
+
+    ph_store_state(&st);
+    if (!st.writable) {
+        ap_rprintf(r, "<p class=\"error statedir\">The state directory %s "
+                   "does not take writes since %s (%s): %u alert file%s "
+                   "(%u of %u bytes) held in memory and delivered from "
+                   "there; they are written to disk when it takes writes "
+                   "again.</p>\n",
+                   ph_text_html(p, ph_dir(p, NULL)),
+                   ph_human_time(p, v->now, st.since),
+                   ph_text_html(p, ph_store_why(p, &st)), st.held,
+                   st.held == 1 ? "" : "s", st.held_bytes, st.capacity);
+    }
+    else if (st.held) {
+        ap_rprintf(r, "<p class=\"statedir\">The state directory takes "
+                   "writes again: %u alert file%s held in memory are being "
+                   "written to it.</p>\n", st.held, st.held == 1 ? "" : "s");
+    }
+    if (st.overflow) {
+        ap_rprintf(r, "<p class=\"error statedir\">%" APR_UINT64_T_FMT
+                   " time%s a file the disk refused did not fit in memory "
+                   "either: it waited where it was and was tried again "
+                   "(see PH00156 in the error log).</p>\n", st.overflow,
+                   st.overflow == 1 ? "" : "s");
+    }
+}
 static void ph_html_health(request_rec *r, const ph_view_t *v)
 {
     apr_pool_t *p = r->pool;
@@ -343,6 +376,7 @@ static void ph_html_health(request_rec *r, const ph_view_t *v)
                    v->sent == 1 ? "" : "s");
     }
     ap_rputs("</p>\n", r);
+    ph_html_state_dir(r, v);
     if (v->last_error[0]) {
         ap_rprintf(r, "<p class=\"error\">The last delivery error, %s: %s</p>"
                    "\n", ph_human_time(p, v->now, v->last_error_time),

@@ -268,5 +268,16 @@ void ph_store_state(ph_store_state_t *st)
     st->overflow = q->overflow;
     st->held_total = q->held_total;
     st->written = q->written;
+    st->failures = q->failures;
     ph_unlock();
+}
+
+const char *ph_store_why(apr_pool_t *p, const ph_store_state_t *st)
+{
+    char buf[120];
+
+    if (st->writable) {
+        return "";
+    }
+    return apr_pstrdup(p, apr_strerror(st->err, buf, sizeof(buf)));
 }

@@ -69,9 +69,13 @@ typedef struct ph_store_state_t {
     apr_uint64_t        overflow;       /* files refused: memory full */
     apr_uint64_t        held_total;     /* files ever held */
     apr_uint64_t        written;        /* held files written to disk later */
+    apr_uint64_t        failures;       /* writes that failed */
 } ph_store_state_t;
 
 /** Fill @a st (takes the table's lock). */
 void ph_store_state(ph_store_state_t *st);
+
+/** Why the state directory is not writable, one line ("" if it is). */
+const char *ph_store_why(apr_pool_t *p, const ph_store_state_t *st);
 
 #endif /* MOD_PHONEHOME_STORE_H */

@@ -220,6 +220,7 @@ void ph_memq_note_write(ph_memq_t *q, apr_status_t rv, apr_time_t now)
         q->last_ok = now;
         return;
     }
+    q->failures++;
     if (!q->failing) {
         q->failing = 1;
         q->failing_since = now;

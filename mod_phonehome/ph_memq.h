@@ -59,6 +59,7 @@ typedef struct ph_memq_t {
     apr_uint64_t        held_total;     /* files ever held (since start) */
     apr_uint64_t        overflow;       /* files refused: the region was full */
     apr_uint64_t        written;        /* held files later written to disk */
+    apr_uint64_t        failures;       /* writes that failed */
     /* The state directory's health, as the last write found it. */
     apr_uint32_t        failing;        /* 1: the last write failed */
     apr_int32_t         last_err;       /* its apr_status_t */

@@ -152,6 +152,7 @@ START_TEST(memq_health_follows_writes)
     ck_assert_uint_eq(q->failing, 1);
     ck_assert_int_eq(q->failing_since, SEC(100));       /* the first */
     ck_assert_int_eq(q->last_err, APR_FROM_OS_ERROR(EIO));             /* the last */
+    ck_assert_uint_eq(q->failures, 2);
     ph_memq_note_write(q, APR_SUCCESS, SEC(110));
     ck_assert_uint_eq(q->failing, 0);
     ck_assert_int_eq(q->last_ok, SEC(110));
