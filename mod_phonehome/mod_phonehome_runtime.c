@@ -369,8 +369,8 @@ static void ph_memq_setup(apr_pool_t *pconf, server_rec *s, void *mem)
     else {
         ph_shared.memq = ph_memq_init(mem, PH_MEMQ_SIZE);
     }
-    apr_pool_cleanup_register(pconf, s, ph_memq_retain,
-                              apr_pool_cleanup_null);
+    /* A pre-cleanup: slotmem_shm detaches its segments in one. */
+    apr_pool_pre_cleanup_register(pconf, s, ph_memq_retain);
 }
 
 int ph_runtime_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,

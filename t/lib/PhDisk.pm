@@ -119,6 +119,11 @@ EOC
     ok poll_until(60, sub { status_json($b)->{state_dir}{memory_held} >= 1 }),
         "$name: ?json: the channel's notification is held in memory";
     ok !glob("$state/outbox/*.notify"), "$name: and not on disk";
+    # A graceful restart (a new segment) keeps what is held.
+    my $held = status_json($b)->{state_dir}{memory_held};
+    ok $h->graceful, "$name: a graceful restart while the disk is full";
+    is status_json($b)->{state_dir}{memory_held}, $held, "$name: the $held held file(s) are still held after it";
+    ok $count->(qr/PH00158/) == 1, "$name: PH00158 says so";
     my $auto = _get("$b/phonehome-status?auto");
     like $auto, qr/^PhoneHomeStateDirWritable: 0$/m, "$name: ?auto: not writable";
     like $auto, qr/^PhoneHomeMemoryHeld: [1-9]\d*$/m, "$name: ?auto: held in memory";
