@@ -135,25 +135,75 @@ int ph_answer_line(request_rec *r, int status, const char *line)
     return OK;
 }
 
-void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
+apr_status_t ph_events_append(apr_pool_t *p, const char *line)
 {
-    const char *path = ph_dir(p, PH_EVENTS_LOG);
-    const char *line = apr_pstrcat(p, json, "\n", NULL);
-    apr_uint32_t more;
     apr_file_t *f;
     apr_status_t rv;
 
     /* O_APPEND: the two watchdogs may write at once; a line is one write. */
-    rv = apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                       | APR_FOPEN_APPEND, APR_FPROT_UREAD | APR_FPROT_UWRITE
-                       | APR_FPROT_GREAD, p);
+    rv = apr_file_open(&f, ph_dir(p, PH_EVENTS_LOG), APR_FOPEN_WRITE
+                       | APR_FOPEN_CREATE | APR_FOPEN_APPEND, APR_FPROT_UREAD
+                       | APR_FPROT_UWRITE | APR_FPROT_GREAD, p);
     if (rv == APR_SUCCESS) {
         rv = apr_file_write_full(f, line, strlen(line), NULL);
         apr_file_close(f);
     }
-    if (rv != APR_SUCCESS && ph_runtime_log_due(40, rv, &more)) {
+    return rv;
+}
+
+/* Hold @a line behind those held before; APR_SUCCESS if it was. */
+static apr_status_t ph_events_hold(const char *line)
+{
+    ph_memq_t *q = ph_shared.memq;
+    apr_status_t rv = APR_ENOSPC;
+    apr_uint32_t n;
+    char name[32];
+
+    if (q == NULL || ph_runtime_lock() != APR_SUCCESS) {
+        return rv;
+    }
+    if (ph_memq_bytes(q, PH_EVENTS_HELD, &n) + strlen(line) + 64
+        <= PH_EVENTS_HELD_MAX) {
+        /* Names in put order: the flush appends them in that order. */
+        apr_snprintf(name, sizeof(name), "%020" APR_UINT64_T_FMT, q->seq + 1);
+        rv = ph_memq_put(q, PH_EVENTS_HELD, name, line, strlen(line));
+    }
+    ph_unlock();
+    return rv;
+}
+
+/* Whether lines are held: then a new one goes behind them, in order. */
+static int ph_events_behind(void)
+{
+    ph_memq_t *q = ph_shared.memq;
+    apr_uint32_t n = 0;
+
+    if (q == NULL || q->count == 0 || ph_runtime_lock() != APR_SUCCESS) {
+        return 0;
+    }
+    ph_memq_bytes(q, PH_EVENTS_HELD, &n);
+    ph_unlock();
+    return n > 0;
+}
+
+void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
+{
+    const char *line = apr_pstrcat(p, json, "\n", NULL);
+    apr_uint32_t more;
+    apr_status_t rv = APR_EAGAIN;
+
+    if (ph_events_behind() && ph_events_hold(line) == APR_SUCCESS) {
+        return;
+    }
+    rv = ph_events_append(p, line);
+    if (rv == APR_SUCCESS || ph_events_hold(line) == APR_SUCCESS) {
+        return;
+    }
+    if (ph_runtime_log_due(40, rv, &more)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     PHLOGNO(00040) "cannot append to %s%s", path,
+                     PHLOGNO(00040) "cannot append to %s, nor hold the line "
+                     "in memory (%d bytes of lines held already): it is "
+                     "lost%s", ph_dir(p, PH_EVENTS_LOG), PH_EVENTS_HELD_MAX,
                      ph_runtime_more(p, more));
     }
 }

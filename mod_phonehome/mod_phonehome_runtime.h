@@ -107,8 +107,19 @@ const char *ph_dir(apr_pool_t *p, const char *sub);
  *  handler's answers, the status page's refusals); returns OK. */
 int ph_answer_line(request_rec *r, int status, const char *line);
 
-/** Append one JSON line to StateDir/events.log (one write, O_APPEND). */
+/** Append one JSON line to StateDir/events.log (one write, O_APPEND).
+ *  A line the disk refuses is held in memory (up to PH_EVENTS_HELD_MAX
+ *  bytes of it, behind any held before) and appended later by the store
+ *  room's flush; a line beyond that is lost and logged (PH00040). */
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
+
+/** The held-file directory number of events.log's held lines (beside the
+ *  store's queue, outbox and dead), and the room they may take. */
+#define PH_EVENTS_HELD      3
+#define PH_EVENTS_HELD_MAX  (64 * 1024)
+
+/** Append @a line (newline included) to events.log; the result. */
+apr_status_t ph_events_append(apr_pool_t *p, const char *line);
 
 /** Register @a callback on a singleton child watchdog named @a name. */
 apr_status_t ph_watchdog_singleton(apr_pool_t *pconf, server_rec *s,

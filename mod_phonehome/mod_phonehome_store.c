@@ -231,8 +231,9 @@ void ph_store_flush(server_rec *s, apr_pool_t *p)
     for (i = 0; i < all->nelts && rv == APR_SUCCESS; i++) {
         ph_memq_file_t *f = &APR_ARRAY_IDX(all, i, ph_memq_file_t);
 
-        rv = ph_spool_write(p, ph_dir(p, ph_store_sub(f->dir)), f->name,
-                            f->data, f->len);
+        rv = f->dir == PH_EVENTS_HELD ? ph_events_append(p, f->data)
+             : ph_spool_write(p, ph_dir(p, ph_store_sub(f->dir)), f->name,
+                              f->data, f->len);
         if (ph_runtime_lock() != APR_SUCCESS) {
             return;
         }

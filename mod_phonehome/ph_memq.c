@@ -201,6 +201,23 @@ void ph_memq_list(const ph_memq_t *q, apr_pool_t *p, int dir,
     }
 }
 
+apr_size_t ph_memq_bytes(const ph_memq_t *q, int dir, apr_uint32_t *n)
+{
+    const char *at = ph_memq_base(q), *end = at + q->used;
+    apr_size_t bytes = 0;
+
+    *n = 0;
+    for (; at < end; at += ((const ph_memq_rec_t *)at)->reclen) {
+        const ph_memq_rec_t *r = (const ph_memq_rec_t *)at;
+
+        if (r->dir == (apr_uint32_t)dir) {
+            bytes += r->reclen;
+            (*n)++;
+        }
+    }
+    return bytes;
+}
+
 apr_array_header_t *ph_memq_all(const ph_memq_t *q, apr_pool_t *p)
 {
     apr_array_header_t *all = apr_array_make(p, (int)q->count + 1,

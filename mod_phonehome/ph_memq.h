@@ -105,6 +105,9 @@ int ph_memq_drop(ph_memq_t *q, int dir, const char *name, apr_uint64_t seq);
 void ph_memq_list(const ph_memq_t *q, apr_pool_t *p, int dir,
                   const char *suffix, apr_array_header_t *names);
 
+/** Bytes of the records held for @a dir, and their number in *@a n. */
+apr_size_t ph_memq_bytes(const ph_memq_t *q, int dir, apr_uint32_t *n);
+
 /** Copies of every held file, oldest put first (ph_memq_file_t). */
 apr_array_header_t *ph_memq_all(const ph_memq_t *q, apr_pool_t *p);
 

@@ -30,6 +30,7 @@ if ($mnt ne '') {
     $h = full_disk_scenario(
         name  => 'fulldisk',
         state => $state,
+        graceful => 1,
         cause => qr/No space left on device/,
         fail  => sub {
             open my $fh, '>', $filler or die "$filler: $!";

@@ -66,7 +66,8 @@ sub fiu_ctrl {
     my $ok = @pids > 0;
     for my $pid (@pids) {
         next unless -p "$prefix-$pid.in";
-        system('fiu-ctrl', '-f', $prefix, '-c', $cmd, $pid) == 0 or $ok = 0;
+        # A process that never answers fails the step rather than hang it.
+        system('timeout', '20', 'fiu-ctrl', '-f', $prefix, '-c', $cmd, $pid) == 0 or $ok = 0;
     }
     return $ok;
 }
@@ -119,11 +120,15 @@ EOC
     ok poll_until(60, sub { status_json($b)->{state_dir}{memory_held} >= 1 }),
         "$name: ?json: the channel's notification is held in memory";
     ok !glob("$state/outbox/*.notify"), "$name: and not on disk";
-    # A graceful restart (a new segment) keeps what is held.
-    my $held = status_json($b)->{state_dir}{memory_held};
-    ok $h->graceful, "$name: a graceful restart while the disk is full";
-    is status_json($b)->{state_dir}{memory_held}, $held, "$name: the $held held file(s) are still held after it";
-    ok $count->(qr/PH00158/) == 1, "$name: PH00158 says so";
+    # A graceful restart (a new segment) keeps what is held.  Not under
+    # libfiu: its remote control does not always come up in children forked
+    # after it was used.
+    if ($o{graceful}) {
+        my $held = status_json($b)->{state_dir}{memory_held};
+        ok $h->graceful, "$name: a graceful restart while the disk is full";
+        is status_json($b)->{state_dir}{memory_held}, $held, "$name: the $held held file(s) are still held after it";
+        ok $count->(qr/PH00158/) == 1, "$name: PH00158 says so";
+    }
     my $auto = _get("$b/phonehome-status?auto");
     like $auto, qr/^PhoneHomeStateDirWritable: 0$/m, "$name: ?auto: not writable";
     like $auto, qr/^PhoneHomeMemoryHeld: [1-9]\d*$/m, "$name: ?auto: held in memory";
@@ -152,6 +157,10 @@ EOC
     ok poll_until(30, sub { scalar glob("$state/outbox/*.later.notify") }),
         "$name: the held notification is now an outbox file" or diag `ls -la $state/outbox`;
     ok poll_until(30, sub { $count->(qr/PH00157/) == 1 }), "$name: PH00157 says the disk is back";
+    # events.log caught up: the transition and the mail, in order.
+    my $events = sub { open my $fh, '<', "$state/events.log" or return ''; local $/; <$fh> };
+    ok poll_until(30, sub { $events->() =~ /"event":"down","device":"pi-disk".*"event":"mail_sent"/s }),
+        "$name: events.log has pi-disk's down line and the mail, in order" or diag $events->();
     like _get("$b/phonehome-status?metrics"), qr/^phonehome_state_dir_writable 1$/m, "$name: ?metrics: writable";
     is scalar($errors->()), 1, "$name: one Error mail, not a repeat";
     $h->stop;

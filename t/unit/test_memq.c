@@ -123,6 +123,16 @@ START_TEST(memq_list_merges_and_sorts)
     ck_assert_str_eq(APR_ARRAY_IDX(all, 0, ph_memq_file_t).name, "3.mail");
     ck_assert_str_eq(APR_ARRAY_IDX(all, 4, ph_memq_file_t).name, "0.mail");
     ck_assert_int_eq(APR_ARRAY_IDX(all, 4, ph_memq_file_t).dir, 0);
+    {
+        apr_uint32_t n;
+
+        ck_assert_uint_gt(ph_memq_bytes(q, 1, &n), 0);
+        ck_assert_uint_eq(n, 4);
+        ph_memq_bytes(q, 0, &n);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_uint_eq(ph_memq_bytes(q, 7, &n), 0);
+        ck_assert_uint_eq(n, 0);
+    }
 }
 END_TEST
 
