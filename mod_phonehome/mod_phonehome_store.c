@@ -29,6 +29,8 @@
 APLOG_USE_MODULE(phonehome);
 
 #define PH_PROBE ".probe"
+/* A page of data: an empty file fits even on a full file system. */
+#define PH_PROBE_LEN 4096
 
 static const char *ph_store_sub(int dir)
 {
@@ -219,7 +221,8 @@ void ph_store_flush(server_rec *s, apr_pool_t *p)
     /* Nothing held but the last write failed: try one small file, so the
      * status page says when the disk is back. */
     if (probe) {
-        rv = ph_spool_write(p, ph_dir(p, NULL), PH_PROBE, "", 0);
+        rv = ph_spool_write(p, ph_dir(p, NULL), PH_PROBE,
+                            apr_pcalloc(p, PH_PROBE_LEN), PH_PROBE_LEN);
         if (rv == APR_SUCCESS) {
             ph_spool_remove(p, ph_dir(p, NULL), PH_PROBE);
         }

@@ -63,13 +63,21 @@ sub httpd_pids {
 sub fiu_ctrl {
     my ($h, $prefix, $cmd) = @_;
     my @pids = httpd_pids($h);
-    my $ok = @pids > 0;
+    my $answered = 0;
     for my $pid (@pids) {
         next unless -p "$prefix-$pid.in";
-        # A process that never answers fails the step rather than hang it.
-        system('timeout', '20', 'fiu-ctrl', '-f', $prefix, '-c', $cmd, $pid) == 0 or $ok = 0;
+        # libfiu's remote control thread does not always come up in a
+        # forked child: one that never answers is named, not waited for.
+        # The scenario's own checks (not writable, writable again) say
+        # whether the fault took effect where the watchdogs run.
+        if (system('timeout', '10', 'fiu-ctrl', '-f', $prefix, '-c', $cmd, $pid) == 0) {
+            $answered++;
+        }
+        else {
+            diag "fiu-ctrl: process $pid did not answer '$cmd'";
+        }
     }
-    return $ok;
+    return $answered > 0;
 }
 
 sub full_disk_scenario {
