@@ -21,7 +21,7 @@ cd "$top"
 seconds=${FUZZ_SECONDS:-60}
 cc=${FUZZ_CC:-clang}
 out=${FUZZ_BUILD:-$top/bench/fuzz-build}
-all="beat sig snapshot outbox event conf"
+all="beat sig snapshot outbox event conf downtime"
 mode=run
 
 case "${1:-}" in

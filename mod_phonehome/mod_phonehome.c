@@ -20,9 +20,11 @@
 #include "http_request.h"
 
 #include "mod_phonehome_private.h"
+#include "mod_phonehome_admin.h"
 #include "mod_phonehome_beat.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_detect.h"
+#include "mod_phonehome_downtime.h"
 #include "mod_phonehome_mail.h"
 #include "mod_phonehome_notify.h"
 #include "mod_phonehome_passive.h"
@@ -84,6 +86,7 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     ph_clean_stop_arm(s, pconf);
+    ph_downtime_start(s, pconf, ptemp, cold);
     ph_runtime_log_ready(s);
     return OK;
 }
@@ -100,6 +103,7 @@ static void ph_register_hooks(apr_pool_t *p)
     ap_hook_child_init(ph_runtime_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(ph_beat_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ph_status_register_hooks(p);
+    ph_admin_register_hooks(p);
     ph_passive_register_hooks(p);
 }
 

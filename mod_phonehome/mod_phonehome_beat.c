@@ -304,7 +304,9 @@ int ph_beat_handler(request_rec *r)
                            apr_time_sec(c->beat_rate.period)));
     }
     ph_runtime_table()->hdr->changes++;
-    if (found < 0 || d->state != PH_STATE_UP) {
+    /* A paused device's beats are routine: it changes no state. */
+    if (found < 0 || (d->state != PH_STATE_UP
+                      && d->state != PH_STATE_PAUSED)) {
         ph_runtime_table()->hdr->urgent_changes++;
     }
     ph_device_record_beat(d, &beat, now, mono, r->useragent_ip,

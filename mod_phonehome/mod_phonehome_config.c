@@ -115,20 +115,24 @@ static const char *ph_set_max_devices(cmd_parms *cmd, void *d,
                                        &ph_sconf(cmd)->max_devices));
 }
 
-static const char *ph_set_auto_register(cmd_parms *cmd, void *d, int flag)
+/* An On|Off directive: cmd->info is the int's offset in the config. */
+static const char *ph_set_flag(cmd_parms *cmd, void *d, int flag)
 {
     (void)d;
     PH_GLOBAL_ONLY(cmd);
-    ph_sconf(cmd)->auto_register = flag;
+    *(int *)((char *)ph_sconf(cmd) + (apr_size_t)cmd->info) = flag;
     return NULL;
 }
 
-static const char *ph_set_notify_first(cmd_parms *cmd, void *d, int flag)
+static const char *ph_set_forget_after(cmd_parms *cmd, void *d,
+                                       const char *arg)
 {
     (void)d;
     PH_GLOBAL_ONLY(cmd);
-    ph_sconf(cmd)->notify_first_beat = flag;
-    return NULL;
+    ph_sconf(cmd)->forget_after = 0;
+    return strcasecmp(arg, "Off") == 0 ? NULL
+        : ph_bad(cmd, ph_conf_seconds(cmd->pool, arg, 1, PH_FORGET_AFTER_LIMIT,
+                                      &ph_sconf(cmd)->forget_after));
 }
 
 static const char *ph_set_arm_after(cmd_parms *cmd, void *d, const char *arg)
@@ -142,7 +146,6 @@ static const char *ph_set_arm_after(cmd_parms *cmd, void *d, const char *arg)
     ph_sconf(cmd)->arm_after = v;
     return ph_bad(cmd, why);
 }
-
 
 static const char *ph_set_device(cmd_parms *cmd, void *d, const char *raw)
 {
@@ -482,8 +485,8 @@ const command_rec ph_config_cmds[] = {
         "(default: PhoneHomeMaxAge)"),
     AP_INIT_TAKE1("PhoneHomeMaxDevices", ph_set_max_devices, NULL, RSRC_CONF,
         "Device slots in shared memory, 1-1000000 (default 1024)"),
-    AP_INIT_FLAG("PhoneHomeAutoRegister", ph_set_auto_register, NULL,
-        RSRC_CONF, "On: accept beats from undeclared device names "
+    AP_INIT_FLAG("PhoneHomeAutoRegister", ph_set_flag,
+        (void *)APR_OFFSETOF(ph_server_conf_t, auto_register), RSRC_CONF, "On: accept beats from undeclared device names "
         "(default On)"),
     AP_INIT_RAW_ARGS("PhoneHomeDevice", ph_set_device, NULL, RSRC_CONF,
         "Declare a device: name [MaxAge=s] [Name=\"text\"] [MailTo=a,b] "
@@ -527,9 +530,12 @@ const command_rec ph_config_cmds[] = {
     AP_INIT_TAKE1("PhoneHomeArmAfter", ph_set_arm_after, NULL, RSRC_CONF,
         "An undeclared device can alert once heard this many seconds "
         "(default twice its MaxAge; 0: at its first beat)"),
-    AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_notify_first, NULL,
-        RSRC_CONF, "On: mail when a device is first heard from "
-        "(default Off)"),
+    AP_INIT_FLAG("PhoneHomeNotifyFirstBeat", ph_set_flag,
+        (void *)APR_OFFSETOF(ph_server_conf_t, notify_first_beat), RSRC_CONF,
+        "On: mail when a device is first heard from (default Off)"),
+    AP_INIT_TAKE1("PhoneHomeForgetAfter", ph_set_forget_after, NULL,
+        RSRC_CONF, "Remove undeclared devices silent this many seconds, "
+        "or Off (default Off)"),
     AP_INIT_TAKE2("PhoneHomePassive", ph_passive_cmd, NULL, RSRC_CONF,
                   "a device name and an expression (ap_expr): a request "
                   "that matches counts as a beat for the device"),

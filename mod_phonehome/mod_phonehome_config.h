@@ -33,6 +33,9 @@ typedef enum {
     PH_TLS_REQUIRED
 } ph_tls_e;
 
+/* PhoneHomeForgetAfter's longest: ten years. */
+#define PH_FORGET_AFTER_LIMIT   (3650u * 86400u)
+
 /* PhoneHomeMetricsDevices */
 #define PH_METRICS_DEV_ALL      0
 #define PH_METRICS_DEV_NOT_UP   1
@@ -61,11 +64,15 @@ typedef struct ph_server_conf_t {
     apr_uint32_t        retry_period;       /* seconds before a mail is dead */
     int                 notify_first_beat;
     apr_int64_t         arm_after;          /* PhoneHomeArmAfter; -1: 2 MaxAge */
+    apr_uint32_t        forget_after;       /* PhoneHomeForgetAfter s; 0: Off */
     ph_rate_t           beat_rate;          /* PhoneHomeRateLimit */
     ph_rate_t           register_rate;      /* PhoneHomeRegisterLimit */
     unsigned int        register_v6_prefix; /* ... ipv6-prefix= */
     apr_array_header_t *channels;           /* ph_notify_chan_t */
-    int                 metrics_devices;    /* PhoneHomeMetricsDevices */
+    int                 metrics_devices;    /* PhoneHomeForgetAfter's longest: ten years. */
+#define PH_FORGET_AFTER_LIMIT   (3650u * 86400u)
+
+/* PhoneHomeMetricsDevices */
     apr_array_header_t *passive;            /* ph_passive_t *, or NULL */
 } ph_server_conf_t;
 

@@ -27,6 +27,7 @@
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_detect.h"
+#include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_store.h"
 #include "ph_arm.h"
@@ -34,6 +35,7 @@
 #include "ph_fsm.h"
 #include "ph_snapshot.h"
 #include "ph_spool.h"
+#include "ph_text.h"
 
 APLOG_USE_MODULE(phonehome);
 
@@ -71,8 +73,9 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
     apr_size_t len;
     apr_status_t rv;
 
-    /* Slots are only ever added, so 'used' read once bounds the copy; each
-     * chunk is consistent with the beats around it. */
+    /* 'used' never shrinks (a forgotten slot is cleared, and copied as
+     * such), so read once it bounds the copy; each chunk is consistent
+     * with the beats around it. */
     if (ph_runtime_lock() != APR_SUCCESS) {
         return;
     }
@@ -241,6 +244,105 @@ static void ph_cap_undeclared(apr_array_header_t *events,
     events->nelts = ids->nelts = j;
 }
 
+static apr_int64_t ph_sec_of(apr_time_t t)
+{
+    return (apr_int64_t)apr_time_sec(t);
+}
+
+/* PhoneHomeForgetAfter: an undeclared device, not paused, silent that
+ * long on the monotonic clock (rebased from its wall last_seen after a
+ * cold start, as every deadline is). */
+static int ph_forget_due(const ph_device_t *d, const ph_fsm_ctx_t *ctx,
+                         apr_uint32_t forget_after)
+{
+    return forget_after && !(d->flags & PH_DEV_DECLARED)
+           && d->state != PH_STATE_PAUSED && d->last_mono
+           && ctx->now - d->last_mono > apr_time_from_sec(forget_after);
+}
+
+/* A device forgotten by PhoneHomeForgetAfter, noted under the lock and
+ * logged after it. */
+typedef struct {
+    char        name[PH_NAME_MAX + 1];
+    apr_int64_t silent;             /* seconds */
+} ph_forgot_t;
+
+/* PhoneHomeForgetAfter frees at most this many slots per hold of the lock
+ * and per tick: a whole table that went silent at once is cleared over a
+ * few seconds, and no beat waits long for it (bench/forget.sh). */
+#define PH_FORGET_HOLD      256
+#define PH_FORGET_TICK      4096
+
+/* Error-log lines a tick writes for PhoneHomeForgetAfter; the rest are
+ * counted in one more (events.log has a line for each). */
+#define PH_FORGOT_LOGGED    10
+
+/* Forget the @a n slots of @a ids that are still due (the scan read them
+ * without the lock), noting each in @a forgot: nothing is formatted here.
+ * Called with the lock held: at most a chunk. */
+static void ph_forget_chunk(const apr_uint32_t *ids, apr_uint32_t n,
+                            const ph_fsm_ctx_t *ctx,
+                            apr_uint32_t forget_after,
+                            apr_array_header_t *forgot)
+{
+    ph_table_t *t = ph_runtime_table();
+    apr_uint32_t k;
+
+    for (k = 0; k < n; k++) {
+        ph_device_t *d = ph_slot(NULL, ids[k]);
+        ph_forgot_t *f;
+
+        if (d->name[0] == '\0' || !ph_forget_due(d, ctx, forget_after)) {
+            continue;
+        }
+        f = apr_array_push(forgot);
+        memcpy(f->name, d->name, sizeof(f->name));
+        f->silent = ph_sec_of(ctx->now - d->last_mono);
+        ph_table_remove(t, ids[k], ctx->wall);
+        t->hdr->urgent_changes++;
+    }
+}
+
+/* Log what ph_forget_chunk noted: PH00215 (PH00216 past the first few)
+ * and an events.log line each, in one append. */
+static void ph_forgot_log(server_rec *s, apr_pool_t *p,
+                          const apr_array_header_t *forgot,
+                          apr_uint32_t forget_after, apr_time_t wall)
+{
+    apr_array_header_t *lines;
+    int i;
+
+    if (forgot->nelts == 0) {
+        return;
+    }
+    lines = apr_array_make(p, forgot->nelts, sizeof(const char *));
+    for (i = 0; i < forgot->nelts; i++) {
+        const ph_forgot_t *f = &APR_ARRAY_IDX(forgot, i, ph_forgot_t);
+
+        if (i < PH_FORGOT_LOGGED) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         PHLOGNO(00215) "forgot undeclared device %s "
+                         "(silent %" APR_INT64_T_FMT " s): "
+                         "PhoneHomeForgetAfter %u", f->name, f->silent,
+                         forget_after);
+        }
+        APR_ARRAY_PUSH(lines, const char *) = apr_psprintf(p,
+            "{\"time\":%" APR_INT64_T_FMT ",\"event\":\"forget\","
+            "\"device\":%s,\"by\":\"PhoneHomeForgetAfter\",\"silent\":%"
+            APR_INT64_T_FMT "}", ph_sec_of(wall), ph_text_json(p, f->name),
+            f->silent);
+    }
+    /* One append for the tick's lines, not an open and a write each. */
+    ph_events_log(s, p, apr_array_pstrcat(p, lines, '\n'));
+    if (forgot->nelts > PH_FORGOT_LOGGED) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     PHLOGNO(00216) "forgot %d more undeclared devices "
+                     "in this tick (PhoneHomeForgetAfter %u; each is in "
+                     "events.log)", forgot->nelts - PH_FORGOT_LOGGED,
+                     forget_after);
+    }
+}
+
 /* One tick: step every device; queue what changed. */
 static void ph_detect(server_rec *s, apr_pool_t *p)
 {
@@ -249,9 +351,14 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
     apr_array_header_t *events = apr_array_make(p, 4, sizeof(ph_event_t));
     apr_array_header_t *ids = apr_array_make(p, 4, sizeof(apr_uint32_t));
     apr_uint32_t *due = apr_palloc(p, sizeof(*due) * PH_CHUNK);
+    apr_uint32_t *forget = apr_palloc(p, sizeof(*forget) * PH_FORGET_HOLD);
+    apr_array_header_t *notes = apr_array_make(p, 1, sizeof(const char *));
+    apr_array_header_t *forgot = apr_array_make(p, 1, sizeof(ph_forgot_t));
     apr_time_t begin = apr_time_now(), begin_mono = ph_mono_now();
+    apr_time_t hold = ph_downtime_hold(begin_mono);
+    apr_array_header_t *folded;
     ph_fsm_ctx_t ctx;
-    apr_uint32_t id, used, n, k;
+    apr_uint32_t id, used, n, nf, k;
     int i;
 
     ctx.grace = apr_time_from_sec(c->startup_grace);
@@ -274,31 +381,57 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         apr_time_t held;
 
         ctx.now = ph_mono_now();
+        /* The grace's end, owed a downtime notice, falls in one tick. */
+        if (hold && ctx.now > hold) {
+            ctx.now = hold;
+        }
         ctx.wall = apr_time_now();
-        for (n = 0; id < end; id++) {
+        for (n = nf = 0; id < end; id++) {
             const ph_device_t *d = ph_slot(NULL, id);
 
-            if (d->name[0] != '\0' && ph_fsm_due(d, &ctx)) {
+            if (d->name[0] == '\0') {
+                continue;
+            }
+            if (nf < PH_FORGET_HOLD
+                && (apr_uint32_t)forgot->nelts + nf < PH_FORGET_TICK
+                && ph_forget_due(d, &ctx, c->forget_after)) {
+                forget[nf++] = id;
+            }
+            else if (ph_fsm_due(d, &ctx)) {
                 due[n++] = id;
             }
         }
-        if (n == 0) {
+        if (n == 0 && nf == 0) {
             continue;
+        }
+        if (nf && forgot->nalloc < (int)PH_FORGET_TICK) {
+            /* Room for the tick's forgets, its pages faulted in now: no
+             * allocation while the lock is held. */
+            forgot = apr_array_make(p, PH_FORGET_TICK, sizeof(ph_forgot_t));
+            memset(forgot->elts, 0, PH_FORGET_TICK * sizeof(ph_forgot_t));
         }
         if (ph_runtime_lock() != APR_SUCCESS) {
             return;
         }
         held = ph_mono_now();
+        ph_forget_chunk(forget, nf, &ctx, c->forget_after, forgot);
         i = events->nelts;
         for (k = 0; k < n; k++) {
             ph_device_t *d = ph_slot(NULL, due[k]);
-            int former;
+            int former, paused;
             ph_event_e ev;
 
             if (d->name[0] == '\0') {
                 continue;
             }
+            paused = d->state == PH_STATE_PAUSED;
             ev = ph_fsm_step(d, &ctx, &former);
+            if (paused && d->state != PH_STATE_PAUSED) {
+                APR_ARRAY_PUSH(notes, const char *) = apr_psprintf(p,
+                    "{\"time\":%" APR_INT64_T_FMT ",\"event\":\"pause_end\","
+                    "\"device\":%s,\"state\":\"%s\"}", ph_sec_of(ctx.wall),
+                    ph_text_json(p, d->name), ph_state_name(d->state));
+            }
             if (ev != PH_EV_NONE) {
                 ph_event_t *e = apr_array_push(events);
 
@@ -321,6 +454,10 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         ph_note_hold(held);
         ph_unlock();
     }
+    ph_forgot_log(s, p, forgot, c->forget_after, begin);
+    for (i = 0; i < notes->nelts; i++) {
+        ph_events_log(s, p, APR_ARRAY_IDX(notes, i, const char *));
+    }
     if (ph_runtime_lock() == APR_SUCCESS) {
         t->hdr->last_tick = begin;
         t->hdr->tick_usec = (apr_uint32_t)(ph_mono_now() - begin_mono);
@@ -330,6 +467,11 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         ph_unlock();
     }
 
+    if ((folded = ph_downtime_fold(s, p, events, ids, begin_mono))) {
+        for (i = 0; i < folded->nelts; i++) {
+            ph_log_transition(s, p, &APR_ARRAY_IDX(folded, i, ph_event_t));
+        }
+    }
     if (events->nelts == 0) {
         return;
     }
@@ -401,6 +543,7 @@ static apr_status_t ph_detect_callback(int state, void *data,
         break;
     case AP_WATCHDOG_STATE_RUNNING:
         ph_store_flush(s, pool);
+        ph_downtime_alive(s);
         ph_detect(s, pool);
         ph_snapshot_write(s, pool, 0);
         break;

@@ -39,6 +39,7 @@
 #include "mod_phonehome_outbox.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_store.h"
+#include "ph_downtime.h"
 #include "ph_event.h"
 #include "ph_mail.h"
 #include "ph_notify.h"
@@ -127,6 +128,13 @@ static const char *ph_xfer_message(apr_pool_t *p, const ph_outbox_item_t *item,
     apr_array_header_t *displays = apr_array_make(p, 4, sizeof(char *));
     char *buf = apr_pstrdup(p, item->message), *line, *last;
 
+    memset(m, 0, sizeof(*m));
+    m->monitor = ph_runtime_conf()->monitor_name;
+    m->now = item->created;
+    m->msgid = id;
+    if (ph_notice_unpack(p, item->message, &m->title, &m->text)) {
+        return NULL;                    /* the monitor's downtime notice */
+    }
     for (line = apr_strtok(buf, "\n", &last); line;
          line = apr_strtok(NULL, "\n", &last)) {
         ph_event_t *e = apr_palloc(p, sizeof(*e));
@@ -142,13 +150,9 @@ static const char *ph_xfer_message(apr_pool_t *p, const ph_outbox_item_t *item,
     if (events->nelts == 0) {
         return "no events";
     }
-    memset(m, 0, sizeof(*m));
-    m->monitor = ph_runtime_conf()->monitor_name;
-    m->now = item->created;
     m->n = events->nelts;
     m->events = (const ph_event_t * const *)events->elts;
     m->displays = (const char * const *)displays->elts;
-    m->msgid = id;
     return NULL;
 }
 

@@ -37,6 +37,9 @@
 #define PH_DIR_OUTBOX       "outbox"        /* mails not yet delivered */
 #define PH_DIR_DEAD         "dead"          /* mails given up on */
 #define PH_EVENTS_LOG       "events.log"
+#define PH_ALIVE_FILE       "alive"         /* the monitor's last sign of
+                                             * life (ph_downtime.h) */
+#define PH_DOWNTIMES_FILE   "downtimes"     /* its recent downtimes */
 
 extern module AP_MODULE_DECLARE_DATA phonehome_module;
 

@@ -25,6 +25,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
+#include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_store.h"
 #include "mod_phonehome_status_html.h"
@@ -211,6 +212,13 @@ static const char *ph_html_when(apr_pool_t *p, const ph_device_t *d,
         return apr_psprintf(p, "up for %s; last beat %s",
                             ph_human_duration(p, ph_sec(now - d->since)),
                             ph_human_ago(p, now, d->last_seen));
+    case PH_STATE_PAUSED:
+        return apr_psprintf(p, "paused since %s%s%s; last beat %s",
+                            ph_human_time(p, now, d->since),
+                            d->paused_until ? ", until " : "",
+                            d->paused_until ? ph_human_time(p, now,
+                                d->paused_until) : "",
+                            ph_human_ago(p, now, d->last_seen));
     default:
         return d->last_seen
             ? apr_psprintf(p, "%s since %s; last beat %s",
@@ -326,41 +334,10 @@ static void ph_html_summary(request_rec *r, const ph_view_t *v, int board)
 }
 
 /* The outbox and the channels, in words. */
-
-/* A full or failing disk: what is held in memory instead, said plainly. */
-static void ph_html_state_dir(request_rec *r, const ph_view_t *v)
-{
-    apr_pool_t *p = r->pool;
-    ph_store_state_t st;
-
-    ph_store_state(&st);
-    if (!st.writable) {
-        ap_rprintf(r, "<p class=\"error statedir\">The state directory %s "
-                   "does not take writes since %s (%s): %u alert file%s "
-                   "(%u of %u bytes) held in memory and delivered from "
-                   "there; they are written to disk when it takes writes "
-                   "again.</p>\n",
-                   ph_text_html(p, ph_dir(p, NULL)),
-                   ph_human_time(p, v->now, st.since),
-                   ph_text_html(p, ph_store_why(p, &st)), st.held,
-                   st.held == 1 ? "" : "s", st.held_bytes, st.capacity);
-    }
-    else if (st.held) {
-        ap_rprintf(r, "<p class=\"statedir\">The state directory takes "
-                   "writes again: %u alert file%s held in memory are being "
-                   "written to it.</p>\n", st.held, st.held == 1 ? "" : "s");
-    }
-    if (st.overflow) {
-        ap_rprintf(r, "<p class=\"error statedir\">%" APR_UINT64_T_FMT
-                   " time%s a file the disk refused did not fit in memory "
-                   "either: it waited where it was and was tried again "
-                   "(see PH00156 in the error log).</p>\n", st.overflow,
-                   st.overflow == 1 ? "" : "s");
-    }
-}
 static void ph_html_health(request_rec *r, const ph_view_t *v)
 {
     apr_pool_t *p = r->pool;
+    apr_array_header_t *lines;
     int i;
 
     ap_rputs("<h2>Alerts</h2>\n<p class=\"outbox\">", r);
@@ -376,7 +353,11 @@ static void ph_html_health(request_rec *r, const ph_view_t *v)
                    v->sent == 1 ? "" : "s");
     }
     ap_rputs("</p>\n", r);
-    ph_html_state_dir(r, v);
+    lines = ph_store_sentences(p, v->now);      /* a full disk */
+    for (i = 0; i < lines->nelts; i++) {
+        ap_rprintf(r, "<p class=\"error statedir\">%s</p>\n",
+                   ph_text_html(p, APR_ARRAY_IDX(lines, i, char *)));
+    }
     if (v->last_error[0]) {
         ap_rprintf(r, "<p class=\"error\">The last delivery error, %s: %s</p>"
                    "\n", ph_human_time(p, v->now, v->last_error_time),
@@ -405,6 +386,31 @@ static void ph_html_health(request_rec *r, const ph_view_t *v)
     if (v->nchan) {
         ap_rputs("</ul>\n", r);
     }
+}
+
+/* The monitor's own recent downtimes (ph_downtime.h), when it had any. */
+static void ph_html_downtimes(request_rec *r, apr_time_t now)
+{
+    apr_array_header_t *all = ph_downtime_recent(r->pool);
+    int i;
+
+    if (all->nelts == 0) {
+        return;
+    }
+    ap_rputs("<h2>The monitor's own downtime</h2>\n<ul class=\"downtimes\">"
+             "\n", r);
+    for (i = all->nelts - 1; i >= 0; i--) {
+        const ph_downtime_t *d = &APR_ARRAY_IDX(all, i, ph_downtime_t);
+
+        ap_rprintf(r, "<li>Not running for %s: %s %s, back %s; %u devices "
+                   "back, %u still silent then.</li>\n",
+                   ph_human_duration(r->pool, ph_sec(d->back - d->stopped)),
+                   d->clean ? "stopped" : "last alive",
+                   ph_human_time(r->pool, now, d->stopped),
+                   ph_human_time(r->pool, now, d->back), d->nback,
+                   d->nsilent);
+    }
+    ap_rputs("</ul>\n", r);
 }
 
 static void ph_html_events(request_rec *r, const char *device,
@@ -537,6 +543,7 @@ int ph_status_html(request_rec *r, const ph_query_t *q, int board)
         ap_rputs("</p>\n", r);
     }
     if (!board) {
+        ph_html_downtimes(r, v.now);
         ph_html_events(r, NULL, v.now);
         ap_rputs("<footer><p>Also as <a href=\"?auto\">?auto</a>, "
                  "<a href=\"?json\">?json</a> and <a href=\"?metrics\">"

@@ -23,6 +23,7 @@
 
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
+#include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_store.h"
 #include "mod_phonehome_status_text.h"
@@ -49,7 +50,7 @@ static void ph_json_device(request_rec *r, apr_pool_t *p,
                "\"since\":%" APR_INT64_T_FMT ",\"beats\":%"
                APR_UINT64_T_FMT ",\"remote_ip\":%s,\"user_agent\":%s,"
                "\"client_time\":%s,\"skew\":%s,\"boot_id\":%s,"
-               "\"uptime\":%s}",
+               "\"uptime\":%s,\"paused_until\":%s}",
                ph_text_json(p, d->name),
                ph_text_json(p, ph_display_name(p, ph_runtime_conf(), d->name)),
                ph_state_name(d->state),
@@ -63,7 +64,10 @@ static void ph_json_device(request_rec *r, apr_pool_t *p,
                ph_num_or_null(p, known_t, d->skew),
                d->boot_id[0] ? ph_text_json(p, d->boot_id) : "null",
                ph_num_or_null(p, (d->flags & PH_DEV_HAS_UPTIME) != 0,
-                              d->uptime));
+                              d->uptime),
+               ph_num_or_null(p, d->state == PH_STATE_PAUSED
+                                 && d->paused_until != 0,
+                              ph_sec(d->paused_until)));
 }
 
 static void ph_json_each(ph_walk_t *w, const ph_device_t *d,
@@ -72,6 +76,32 @@ static void ph_json_each(ph_walk_t *w, const ph_device_t *d,
     ap_rputs(w->emitted ? "," : "", w->r);
     ph_json_device(w->r, p, d, *(apr_time_t *)baton);
     (void)index;
+}
+
+/* The monitor's own recent downtimes, newest first: ?json's "downtimes",
+ * there only when it had any. */
+static void ph_json_downtimes(request_rec *r)
+{
+    apr_array_header_t *all = ph_downtime_recent(r->pool);
+    int i;
+
+    if (all->nelts == 0) {
+        return;                 /* the document is as it was without any */
+    }
+    ap_rputs(",\"downtimes\":[", r);
+    for (i = 0; i < all->nelts; i++) {
+        const ph_downtime_t *d = &APR_ARRAY_IDX(all, all->nelts - 1 - i,
+                                                ph_downtime_t);
+
+        ap_rprintf(r, "%s{\"stopped\":%" APR_INT64_T_FMT ",\"back\":%"
+                   APR_INT64_T_FMT ",\"seconds\":%" APR_INT64_T_FMT
+                   ",\"clean\":%s,\"back_devices\":%u,\"silent\":%u,"
+                   "\"waiting\":%u}", i ? "," : "", ph_sec(d->stopped),
+                   ph_sec(d->back), ph_sec(d->back - d->stopped),
+                   d->clean ? "true" : "false", d->nback, d->nsilent,
+                   d->nwaiting);
+    }
+    ap_rputs("]", r);
 }
 
 static void ph_json_tail(request_rec *r, const ph_view_t *v)
@@ -117,7 +147,9 @@ static void ph_json_tail(request_rec *r, const ph_view_t *v)
                    ph_num_or_null(p, cs->last_error_time != 0,
                                   ph_sec(cs->last_error_time)));
     }
-    ap_rputs("]}\n", r);
+    ap_rputs("]", r);
+    ph_json_downtimes(r);
+    ap_rputs("}\n", r);
 }
 
 int ph_render_json(request_rec *r, const ph_query_t *q)
@@ -200,6 +232,10 @@ static void ph_auto_each(ph_walk_t *w, const ph_device_t *d,
                "Device[%" APR_INT64_T_FMT "]Since: %" APR_INT64_T_FMT "\n"
                "Device[%" APR_INT64_T_FMT "]Beats: %" APR_UINT64_T_FMT "\n",
                i, d->max_age, i, ph_sec(d->since), i, d->beats);
+    if (d->state == PH_STATE_PAUSED && d->paused_until) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]PausedUntil: %"
+                   APR_INT64_T_FMT "\n", i, ph_sec(d->paused_until));
+    }
     if (d->remote_ip[0]) {
         ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]RemoteIP: %s\n", i,
                    ph_text_oneline(p, d->remote_ip));
@@ -281,6 +317,25 @@ int ph_render_auto(request_rec *r, const ph_query_t *q)
                        "Channel[%d]LastErrorTime: %" APR_INT64_T_FMT "\n", i,
                        ph_text_oneline(p, cs->last_error), i,
                        ph_sec(cs->last_error_time));
+        }
+    }
+    {
+        apr_array_header_t *dts = ph_downtime_recent(p);
+
+        /* The monitor's own recent downtimes, newest first. */
+        if (dts->nelts) {
+            ap_rprintf(r, "PhoneHomeDowntimes: %d\n", dts->nelts);
+        }
+        for (i = 0; i < dts->nelts; i++) {
+            const ph_downtime_t *d = &APR_ARRAY_IDX(dts, dts->nelts - 1 - i,
+                                                    ph_downtime_t);
+
+            ap_rprintf(r, "Downtime[%d]Stopped: %" APR_INT64_T_FMT "\n"
+                       "Downtime[%d]Back: %" APR_INT64_T_FMT "\n"
+                       "Downtime[%d]Clean: %d\nDowntime[%d]Silent: %u\n"
+                       "Downtime[%d]BackDevices: %u\n", i,
+                       ph_sec(d->stopped), i, ph_sec(d->back), i, d->clean,
+                       i, d->nsilent, i, d->nback);
         }
     }
     ph_walk_init(&w, r, q, q->limit);

@@ -25,6 +25,7 @@
 #include "mod_phonehome_store.h"
 #include "ph_memq.h"
 #include "ph_spool.h"
+#include "ph_view.h"
 
 APLOG_USE_MODULE(phonehome);
 
@@ -284,4 +285,35 @@ const char *ph_store_why(apr_pool_t *p, const ph_store_state_t *st)
         return "";
     }
     return apr_pstrdup(p, apr_strerror(st->err, buf, sizeof(buf)));
+}
+
+apr_array_header_t *ph_store_sentences(apr_pool_t *p, apr_time_t now)
+{
+    apr_array_header_t *lines = apr_array_make(p, 2, sizeof(char *));
+    ph_store_state_t st;
+
+    ph_store_state(&st);
+    if (!st.writable) {
+        APR_ARRAY_PUSH(lines, char *) = apr_psprintf(p,
+            "The state directory %s does not take writes since %s (%s): "
+            "%u alert file%s (%u of %u bytes) held in memory and delivered "
+            "from there; they are written to disk when it takes writes "
+            "again.", ph_dir(p, NULL), ph_human_time(p, now, st.since),
+            ph_store_why(p, &st), st.held, st.held == 1 ? "" : "s",
+            st.held_bytes, st.capacity);
+    }
+    else if (st.held) {
+        APR_ARRAY_PUSH(lines, char *) = apr_psprintf(p,
+            "The state directory takes writes again: %u alert file%s held "
+            "in memory are being written to it.", st.held,
+            st.held == 1 ? "" : "s");
+    }
+    if (st.overflow) {
+        APR_ARRAY_PUSH(lines, char *) = apr_psprintf(p,
+            "%" APR_UINT64_T_FMT " time%s a file the disk refused did not "
+            "fit in memory either: it waited where it was and was tried "
+            "again (see PH00156 in the error log).", st.overflow,
+            st.overflow == 1 ? "" : "s");
+    }
+    return lines;
 }

@@ -75,6 +75,11 @@ typedef struct ph_store_state_t {
 /** Fill @a st (takes the table's lock). */
 void ph_store_state(ph_store_state_t *st);
 
+/** What the status page says of a state directory that is not writable,
+ *  of held files and of overflows: plain-text sentences (none when all is
+ *  well), times relative to @a now. */
+apr_array_header_t *ph_store_sentences(apr_pool_t *p, apr_time_t now);
+
 /** Why the state directory is not writable, one line ("" if it is). */
 const char *ph_store_why(apr_pool_t *p, const ph_store_state_t *st);
 

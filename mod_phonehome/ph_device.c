@@ -48,7 +48,10 @@ void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
     if (d->first_seen == 0) {
         d->first_seen = now;
     }
-    if (d->state == PH_STATE_DOWN) {
+    /* Coming back: down, or paused while down and first heard now. */
+    if (d->state == PH_STATE_DOWN
+        || (d->state == PH_STATE_PAUSED && d->paused_from == PH_STATE_DOWN
+            && !(d->flags & PH_DEV_PAUSE_BEAT))) {
         d->gap_start = d->last_seen;
         d->gap_mono = d->last_mono;
         d->flags &= ~PH_DEV_REBOOTED;
@@ -88,6 +91,9 @@ void ph_device_record_beat(ph_device_t *d, const ph_beat_t *b, apr_time_t now,
     }
     else {
         d->flags &= ~PH_DEV_HAS_SEQ;
+    }
+    if (d->state == PH_STATE_PAUSED) {
+        d->flags |= PH_DEV_PAUSE_BEAT;
     }
     /* The watchdog reports the change, and owns every other transition. */
     if (d->state == PH_STATE_UNKNOWN || d->state == PH_STATE_DOWN) {

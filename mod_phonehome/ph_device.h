@@ -22,7 +22,7 @@
 
 #include "ph_wire.h"
 
-#define PH_DEVICE_VERSION   5
+#define PH_DEVICE_VERSION   6
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -33,7 +33,7 @@ typedef enum {
     PH_STATE_UNKNOWN = 0,           /* never heard from */
     PH_STATE_UP      = 1,
     PH_STATE_DOWN    = 2,
-    PH_STATE_PAUSED  = 3            /* reserved */
+    PH_STATE_PAUSED  = 3            /* no alerts: see ph_fsm_pause */
 } ph_state_e;
 
 /* ph_device_t.flags */
@@ -43,6 +43,9 @@ typedef enum {
 #define PH_DEV_HAS_SEQ      0x08
 #define PH_DEV_REBOOTED     0x10    /* came back up with a new boot id */
 #define PH_DEV_ARMED        0x20    /* may alert (see ph_arm.h) */
+#define PH_DEV_PAUSE_BEAT   0x40    /* heard while paused */
+#define PH_DEV_ACROSS       0x0100  /* up when the monitor stopped, not yet
+                                     * told of (ph_downtime.h) */
 
 /* A token bucket's state (see ph_rate.h), kept where its owner lives. */
 typedef struct ph_bucket_state_t {
@@ -76,10 +79,19 @@ typedef struct ph_device_t {
                                      * belongs to; 0: none */
     apr_uint64_t beats;             /* beats accepted from this device */
     ph_bucket_state_t rate;         /* PhoneHomeRateLimit */
+    /* A pause (ph_fsm_pause): when a timed one ends, on the wall clock
+     * (display, JSON, the snapshot) and on the monotonic clock (the
+     * deadline; rebased at a cold start); both 0 while it lasts until
+     * resumed.  fresh_mono is the last resume: MaxAge counts from there
+     * too, so a device is never down the moment a pause ends. */
+    apr_time_t   paused_until;
+    apr_time_t   pause_mono;
+    apr_time_t   fresh_mono;
     apr_uint32_t max_age;           /* seconds; refreshed from config */
     apr_uint16_t flags;             /* PH_DEV_* */
     apr_byte_t   state;             /* ph_state_e */
     apr_byte_t   reported;          /* the state the watchdog last reported */
+    apr_byte_t   paused_from;       /* the state a pause began in */
     apr_byte_t   version;           /* PH_DEVICE_VERSION */
 } ph_device_t;
 

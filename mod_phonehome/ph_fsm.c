@@ -15,12 +15,16 @@ apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c)
     apr_time_t grace_end = c->started + c->grace;
     apr_time_t deadline;
 
+    /* A resume starts a whole MaxAge, however long the last beat is. */
     if (d->state == PH_STATE_UP) {
-        deadline = d->last_mono + apr_time_from_sec(d->max_age);
+        deadline = (d->last_mono > d->fresh_mono ? d->last_mono
+                                                 : d->fresh_mono)
+                   + apr_time_from_sec(d->max_age);
     }
     else if (d->state == PH_STATE_UNKNOWN && (d->flags & PH_DEV_DECLARED)
              && d->last_seen == 0) {
-        deadline = grace_end + apr_time_from_sec(d->max_age);
+        deadline = (grace_end > d->fresh_mono ? grace_end : d->fresh_mono)
+                   + apr_time_from_sec(d->max_age);
     }
     else {
         return 0;
@@ -32,6 +36,9 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c)
 {
     apr_time_t deadline;
 
+    if (d->state == PH_STATE_PAUSED) {
+        return d->pause_mono && c->now >= d->pause_mono;
+    }
     if (d->state != d->reported) {
         return 1;
     }
@@ -46,6 +53,13 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
     int armed;
 
     *former = d->reported;
+    if (d->state == PH_STATE_PAUSED) {
+        if (!(d->pause_mono && c->now >= d->pause_mono)) {
+            return PH_EV_NONE;
+        }
+        ph_fsm_resume(d, c->now, c->wall);
+        deadline = ph_fsm_deadline(d, c);
+    }
     if (!(deadline && c->now > deadline) && d->state == d->reported) {
         return PH_EV_NONE;
     }
@@ -84,6 +98,43 @@ static apr_time_t ph_rebase_one(apr_time_t then, apr_time_t wall_now,
     return mono_now - (age > 0 ? age : 0);
 }
 
+void ph_fsm_pause(ph_device_t *d, apr_time_t until_wall, apr_time_t until_mono,
+                  apr_time_t wall)
+{
+    if (d->state != PH_STATE_PAUSED) {
+        d->paused_from = d->state;
+        d->flags &= ~PH_DEV_PAUSE_BEAT;
+        d->state = PH_STATE_PAUSED;
+        d->since = wall;
+    }
+    d->paused_until = until_mono ? until_wall : 0;
+    d->pause_mono = until_mono;
+}
+
+int ph_fsm_resume(ph_device_t *d, apr_time_t mono, apr_time_t wall)
+{
+    if (d->state != PH_STATE_PAUSED) {
+        return 0;
+    }
+    /* Down and told so, and silent since: still down (no second Error;
+     * its next beat sends Good).  Else it starts a whole MaxAge now: up
+     * if it was ever heard (Good if it had been reported down and beat
+     * during the pause), unknown if never. */
+    if (!(d->flags & PH_DEV_PAUSE_BEAT) && d->paused_from == PH_STATE_DOWN
+        && d->reported == PH_STATE_DOWN) {
+        d->state = PH_STATE_DOWN;
+    }
+    else {
+        d->state = d->last_seen ? PH_STATE_UP : PH_STATE_UNKNOWN;
+    }
+    d->since = wall;
+    d->fresh_mono = mono;
+    d->paused_until = d->pause_mono = 0;
+    d->paused_from = 0;
+    d->flags &= ~PH_DEV_PAUSE_BEAT;
+    return 1;
+}
+
 void ph_fsm_rebase(ph_device_t *d, apr_time_t wall_now, apr_time_t mono_now)
 {
     d->last_mono = d->last_seen ? ph_rebase_one(d->last_seen, wall_now,
@@ -94,5 +145,14 @@ void ph_fsm_rebase(ph_device_t *d, apr_time_t wall_now, apr_time_t mono_now)
 
         d->gap_mono = d->last_mono - (gap > 0 ? gap : 0);
     }
+    /* A timed pause ends when its wall time says, at once if that passed
+     * while httpd was stopped; the startup grace holds the deadlines. */
+    d->pause_mono = 0;
+    if (d->state == PH_STATE_PAUSED && d->paused_until) {
+        apr_time_t left = d->paused_until - wall_now;
+
+        d->pause_mono = mono_now + (left > 0 ? left : 0);
+    }
+    d->fresh_mono = 0;
     memset(&d->rate, 0, sizeof(d->rate));
 }

@@ -7,7 +7,7 @@
 
 /**
  * @file ph_fsm.h
- * @brief The state machine: unknown, up, down.
+ * @brief The state machine: unknown, up, down, paused.
  *
  * Beats move a device up (ph_device_record_beat).  Time moves it down:
  * ph_fsm_step() is a pure function of the slot, the time and the
@@ -78,6 +78,27 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c);
 ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former);
 
 /**
+ * Pause @a d (the admin handler): no deadline and no alert until it is
+ * resumed, or until @a until_mono (monotonic; 0: until resumed, and then
+ * @a until_wall is ignored).  Pausing a paused device only moves its end.
+ * Beats still record last_seen (ph_device_record_beat marks them).
+ * @param wall  now, on the wall clock: the state's 'since'
+ */
+void ph_fsm_pause(ph_device_t *d, apr_time_t until_wall, apr_time_t until_mono,
+                  apr_time_t wall);
+
+/**
+ * End @a d's pause (resume, or a timed pause's end in ph_fsm_step).  A
+ * device that was down, had been reported down and stayed silent is down
+ * again (nothing is reported: the Error went out before); any other gets
+ * a whole MaxAge from @a mono: up if it was ever heard, else unknown.  So
+ * a pause's end never raises an Error at once nor repeats one, and a
+ * reported-down device that beat during the pause sends its Good.
+ * @return 1 if it was paused
+ */
+int ph_fsm_resume(ph_device_t *d, apr_time_t mono, apr_time_t wall);
+
+/**
  * The wall time of the monotonic instant @a mono, as the wall clock reads
  * now: what a message shows, consistent with its own date after a step.
  */
@@ -90,7 +111,8 @@ apr_time_t ph_fsm_wall_of(const ph_fsm_ctx_t *c, apr_time_t mono);
  * the future: the clock stepped back while httpd was stopped) counts as
  * no gap at all, so the device gets a whole MaxAge and no false alarm; a
  * gap that is too long is harmless, since the startup grace holds every
- * deadline.  Rate buckets start full.
+ * deadline.  A timed pause ends at its wall time (at once if that has
+ * passed).  Rate buckets start full.
  */
 void ph_fsm_rebase(ph_device_t *d, apr_time_t wall_now, apr_time_t mono_now);
 

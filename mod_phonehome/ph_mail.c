@@ -285,6 +285,20 @@ const char *ph_mail_folded(apr_pool_t *p, const ph_mail_t *m,
     return ph_join_crlf(p, lines);
 }
 
+const char *ph_mail_notice(apr_pool_t *p, const ph_mail_t *m,
+                           const char *subject, const char *text)
+{
+    apr_array_header_t *lines = apr_array_make(p, 32, sizeof(const char *));
+    char *buf = apr_pstrdup(p, text), *line, *last;
+
+    ph_mail_head(lines, p, m, subject);
+    for (line = apr_strtok(buf, "\n", &last); line;
+         line = apr_strtok(NULL, "\n", &last)) {
+        PH_LINE(line);
+    }
+    return ph_join_crlf(p, lines);
+}
+
 const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
 {
     apr_array_header_t *lines = apr_array_make(p, 32, sizeof(const char *));

@@ -36,6 +36,10 @@ typedef struct ph_mail_t {
     const ph_event_t * const *events;
     const char * const       *displays;     /* display name of each */
     const char               *msgid;        /* unique part of Message-ID */
+    /* A notice that is not about events (n is 0): its title and text, for
+     * the channels (ph_notify_text); NULL for events. */
+    const char               *title;
+    const char               *text;
 } ph_mail_t;
 
 /** The Subject, unencoded (for logs and the outbox's own index). */
@@ -53,6 +57,11 @@ const char *ph_mail_folded_subject(apr_pool_t *p, const char *monitor,
  *  @a cap is the hourly cap. */
 const char *ph_mail_folded(apr_pool_t *p, const ph_mail_t *m,
                            unsigned int folded, unsigned int cap);
+
+/** A notice of @a text (LF-ended lines, no line starting with a dot
+ *  alone) under @a subject: @a m's from, to, now and msgid; no events. */
+const char *ph_mail_notice(apr_pool_t *p, const ph_mail_t *m,
+                           const char *subject, const char *text);
 
 /** A Subject header value, RFC 2047-encoded if it is not plain ASCII. */
 const char *ph_mail_encode_header(apr_pool_t *p, const char *value);

@@ -387,6 +387,10 @@ static const char *ph_notify_body(apr_pool_t *p, const ph_mail_t *m,
 const char *ph_notify_text(apr_pool_t *p, const ph_mail_t *m,
                            const char **title)
 {
+    if (m->text) {
+        *title = m->title;
+        return m->text;
+    }
     *title = ph_mail_subject(p, m);
     return ph_notify_body(p, m, PH_NOTIFY_TEXT_MAX);
 }
@@ -407,6 +411,16 @@ const char *ph_notify_json(apr_pool_t *p, const ph_mail_t *m, const char *id)
     const char *title, *text = ph_notify_text(p, m, &title);
     int i;
 
+    if (m->n == 0) {
+        /* A notice about the monitor itself (ph_downtime.h). */
+        return apr_psprintf(p, "{\"version\":1,\"id\":%s,\"event\":"
+                            "\"monitor_downtime\",\"title\":%s,\"text\":%s,"
+                            "\"monitor\":%s,\"time\":%" APR_INT64_T_FMT ","
+                            "\"count\":0,\"devices\":[]}",
+                            ph_text_json(p, id), ph_text_json(p, title),
+                            ph_text_json(p, text), ph_text_json(p, m->monitor),
+                            (apr_int64_t)apr_time_sec(m->now));
+    }
     for (i = 0; i < m->n; i++) {
         const ph_event_t *e = m->events[i];
         int outage = e->kind == PH_EV_UP && e->gap_start && e->last_seen;
@@ -528,7 +542,7 @@ static const char *ph_strip_slash(apr_pool_t *p, const char *url)
 void ph_notify_request(apr_pool_t *p, const ph_notify_chan_t *c,
                        const ph_mail_t *m, ph_notify_req_t *req)
 {
-    int down = m->events[0]->kind == PH_EV_DOWN;
+    int down = m->n == 0 || m->events[0]->kind == PH_EV_DOWN;
     const char *title, *text = ph_notify_text(p, m, &title);
     const char *both = apr_pstrcat(p, title, "\n", text, NULL);
     const char *base;

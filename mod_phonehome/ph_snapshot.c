@@ -108,7 +108,11 @@ apr_time_t ph_snapshot_freshness(const ph_device_t *devs, apr_uint32_t n)
     apr_uint32_t i;
 
     for (i = 0; i < n; i++) {
+        /* A forgotten slot keeps the time of the forget. */
         if (devs[i].name[0] == '\0') {
+            if (devs[i].since > t) {
+                t = devs[i].since;
+            }
             continue;
         }
         if (devs[i].last_seen > t) {

@@ -46,7 +46,8 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
 int ph_snapshot_due(apr_time_t now, apr_time_t last, int urgent,
                     int routine);
 
-/** How fresh a set of records is: its latest beat or state change.  The
+/** How fresh a set of records is: its latest beat, state change or
+ *  forget (a free slot's since, see ph_table_remove).  The
  *  fresher of slotmem's copy and the snapshot wins at startup. */
 apr_time_t ph_snapshot_freshness(const ph_device_t *devs, apr_uint32_t n);
 

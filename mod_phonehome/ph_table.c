@@ -42,7 +42,8 @@ apr_uint32_t ph_table_nbuckets(apr_uint32_t nslots)
 apr_size_t ph_table_index_size(apr_uint32_t nslots)
 {
     return APR_ALIGN_DEFAULT(sizeof(ph_table_hdr_t))
-        + (apr_size_t)ph_table_nbuckets(nslots) * sizeof(ph_bucket_t);
+        + (apr_size_t)ph_table_nbuckets(nslots) * sizeof(ph_bucket_t)
+        + (apr_size_t)nslots * sizeof(apr_uint32_t);
 }
 
 void ph_table_attach(ph_table_t *t, void *index_mem)
@@ -50,6 +51,7 @@ void ph_table_attach(ph_table_t *t, void *index_mem)
     t->hdr = index_mem;
     t->buckets = (ph_bucket_t *)((char *)index_mem
                                  + APR_ALIGN_DEFAULT(sizeof(ph_table_hdr_t)));
+    t->free = (apr_uint32_t *)(t->buckets + t->hdr->nbuckets);
 }
 
 static apr_uint32_t ph_hash_of(const ph_table_t *t, const char *name)
@@ -107,6 +109,8 @@ void ph_table_rebuild(ph_table_t *t, void *index_mem, apr_uint32_t nslots)
     t->hdr->used = 0;
     t->hdr->nbuckets = ph_table_nbuckets(nslots);
     t->hdr->max_probe = 0;
+    t->hdr->nfree = 0;
+    t->free = (apr_uint32_t *)(t->buckets + t->hdr->nbuckets);
     memset(t->buckets, 0, (apr_size_t)t->hdr->nbuckets * sizeof(ph_bucket_t));
 
     for (id = 0; id < nslots; id++) {
@@ -130,6 +134,12 @@ void ph_table_rebuild(ph_table_t *t, void *index_mem, apr_uint32_t nslots)
         b->slot1 = id + 1;
         t->hdr->used = id + 1;
         ph_note_probe(t, probes);
+    }
+    /* The holes below 'used' are free, the lowest handed out first. */
+    for (id = t->hdr->used; id-- > 0; ) {
+        if (t->slot(t->baton, id)->name[0] == '\0') {
+            t->free[t->hdr->nfree++] = id;
+        }
     }
 }
 
@@ -160,16 +170,15 @@ apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id)
         *id = b->slot1 - 1;
         return APR_EEXIST;
     }
-    /* Slots freed by a clear in rebuild leave holes below 'used'; they are
-     * not reused, which keeps a slot number stable for its device. */
-    if (t->hdr->used >= t->hdr->nslots) {
+    /* A freed slot first (the one freed last), then a new one. */
+    if (t->hdr->nfree == 0 && t->hdr->used >= t->hdr->nslots) {
         return APR_ENOSPC;
     }
     if (b == NULL || probes > PH_TABLE_PROBE_MAX) {
         t->hdr->refused_probe++;
         return APR_EAGAIN;
     }
-    *id = t->hdr->used++;
+    *id = t->hdr->nfree ? t->free[--t->hdr->nfree] : t->hdr->used++;
     d = t->slot(t->baton, *id);
     memset(d, 0, sizeof(*d));
     apr_cpystrn(d->name, name, sizeof(d->name));
@@ -178,5 +187,38 @@ apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id)
     b->hash = h;
     b->slot1 = *id + 1;
     ph_note_probe(t, probes);
+    return APR_SUCCESS;
+}
+
+apr_status_t ph_table_remove(ph_table_t *t, apr_uint32_t id, apr_time_t when)
+{
+    ph_device_t *d = t->slot(t->baton, id);
+    apr_uint32_t mask = t->hdr->nbuckets - 1, probes, i, j, home;
+    ph_bucket_t *b;
+
+    if (id >= t->hdr->used || d->name[0] == '\0') {
+        return APR_ENOENT;
+    }
+    b = ph_table_probe(t, d->name, ph_hash_of(t, d->name), t->hdr->nbuckets,
+                       &probes);
+    if (b && b->slot1 == id + 1) {
+        /* Backward shift: each later bucket of the run moves into the hole
+         * unless its home lies cyclically in (hole, it]; the run ends at
+         * an empty bucket, and half of them are. */
+        i = (apr_uint32_t)(b - t->buckets);
+        for (j = (i + 1) & mask; t->buckets[j].slot1; j = (j + 1) & mask) {
+            home = t->buckets[j].hash & mask;
+            if (((j - home) & mask) >= ((j - i) & mask)) {
+                t->buckets[i] = t->buckets[j];
+                i = j;
+            }
+        }
+        t->buckets[i].hash = 0;
+        t->buckets[i].slot1 = 0;
+    }
+    memset(d, 0, sizeof(*d));
+    d->since = when;
+    t->free[t->hdr->nfree++] = id;
+    t->hdr->forgotten++;
     return APR_SUCCESS;
 }

@@ -10,7 +10,11 @@
  * @brief The device table: fixed slots plus a name-to-slot hash index.
  *
  * The slots are handed out in order and never move, so a slot number is a
- * stable handle.  The index is an open-addressing table with linear probing,
+ * stable handle for as long as its device lives.  ph_table_remove() frees
+ * one (forget): its bucket goes by backward-shift deletion, so the index
+ * has no tombstones and every probe stays as short as it was, and the slot
+ * goes on a free list that ph_table_add() takes from (the slot freed last
+ * first) before it grows 'used'.  The index is an open-addressing table with linear probing,
  * at least twice as many buckets as slots, so a lookup costs O(1) at any
  * size.  The index is derived data: ph_table_rebuild() makes it again from
  * the slots, which is how a restored or resized table is brought back.
@@ -69,6 +73,11 @@ typedef struct ph_table_hdr_t {
     apr_time_t   register_full_logged;  /* PH00128, at most once a minute */
     /* Alert events of undeclared devices this hour (ph_arm.h). */
     ph_arm_budget_t arm_budget;
+    /* Freed slots below 'used' (ph_table_remove), on the free list that
+     * follows the buckets; devices forgotten since httpd started. */
+    apr_uint32_t nfree;
+    apr_uint32_t pad_free;
+    apr_uint64_t forgotten;
 } ph_table_hdr_t;
 
 typedef struct ph_bucket_t {
@@ -81,6 +90,7 @@ typedef apr_uint32_t ph_hash_fn(const char *name);
 typedef struct ph_table_t {
     ph_table_hdr_t *hdr;            /* followed by nbuckets buckets */
     ph_bucket_t    *buckets;
+    apr_uint32_t   *free;           /* nslots entries, nfree in use */
     ph_device_t  *(*slot)(void *baton, apr_uint32_t id);
     void           *baton;
     ph_hash_fn     *hash;           /* NULL: SipHash under hdr->hash_key;
@@ -90,7 +100,8 @@ typedef struct ph_table_t {
 /** Buckets for @a nslots slots. */
 apr_uint32_t ph_table_nbuckets(apr_uint32_t nslots);
 
-/** Bytes of index memory (header and buckets) for @a nslots slots. */
+/** Bytes of index memory (header, buckets, free list) for @a nslots
+ *  slots. */
 apr_size_t ph_table_index_size(apr_uint32_t nslots);
 
 /**
@@ -113,6 +124,18 @@ long ph_table_find(const ph_table_t *t, const char *name);
  *         (its probe would pass PH_TABLE_PROBE_MAX; nothing changed)
  */
 apr_status_t ph_table_add(ph_table_t *t, const char *name, apr_uint32_t *id);
+
+/**
+ * Free slot @a id (forget): its bucket leaves the index by backward-shift
+ * deletion (the buckets after it in its run move back when their home
+ * allows), the record is cleared and the slot is put on the free list.
+ * max_probe stays an upper bound: a deletion only shortens probes.
+ * The free slot keeps @a when (wall) as its 'since', so that a snapshot
+ * written after the forget is fresher (ph_snapshot_freshness) than a copy
+ * of the table from before it, which would bring the device back.
+ * @return APR_SUCCESS, or APR_ENOENT if the slot is free already
+ */
+apr_status_t ph_table_remove(ph_table_t *t, apr_uint32_t id, apr_time_t when);
 
 /** FNV-1a 32 (the index's hash before it was keyed; tests use it). */
 apr_uint32_t ph_table_hash(const char *name);

@@ -425,6 +425,21 @@ const char *ph_event_sentence(apr_pool_t *p, const char *line, apr_time_t now,
             s = apr_pstrcat(p, s, " The error: ", err, NULL);
         }
     }
+    else if (who && (!strcmp(ev, "pause") || !strcmp(ev, "resume")
+                     || !strcmp(ev, "forget") || !strcmp(ev, "pause_end"))) {
+        const char *by = ph_json_flat_get(p, line, "by");
+
+        if (by && !strcmp(by, "null")) {
+            by = NULL;
+        }
+
+        s = apr_psprintf(p, "%s %s at %s%s%s.", who,
+                         !strcmp(ev, "pause") ? "was paused"
+                         : !strcmp(ev, "resume") ? "was resumed"
+                         : !strcmp(ev, "forget") ? "was forgotten"
+                         : "came out of its pause", at, by ? " by " : "",
+                         by ? by : "");
+    }
     else {
         s = apr_psprintf(p, "%s%s%s at %s.", ev, who ? " for " : "",
                          who ? who : "", at);

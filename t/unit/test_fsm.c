@@ -284,6 +284,166 @@ START_TEST(fsm_first_beat_reported_only_when_asked)
 }
 END_TEST
 
+/* A step that must report nothing and leave the device paused. */
+static void assert_quiet(ph_device_t *d, ph_fsm_ctx_t *c, apr_time_t now,
+                         const char *what)
+{
+    int former;
+
+    c->now = c->wall = now;
+    ck_assert_msg(ph_fsm_step(d, c, &former) == PH_EV_NONE, "%s", what);
+}
+
+/* Up, paused, silent far past its MaxAge: no Error while paused; at
+ * resume a whole MaxAge before the Error. */
+START_TEST(fsm_pause_holds_alerts_and_resume_gives_a_whole_max_age)
+{
+    ph_device_t d;
+    ph_fsm_ctx_t c;
+    apr_time_t t1 = T_START + SEC(100), resume = t1 + SEC(5000);
+
+    dev_init(&d, "pi", 60, 0);
+    fsm_ctx(&c, 0, 0);
+    dev_beat(&d, "boot=aaaa", t1);
+    assert_step(&d, &c, t1, PH_EV_NONE, -1, "first beat");
+    ph_fsm_pause(&d, 0, 0, t1 + SEC(1));
+    ck_assert_int_eq(d.state, PH_STATE_PAUSED);
+    ck_assert_int_eq(d.paused_from, PH_STATE_UP);
+    c.now = resume - SEC(1);
+    ck_assert(!ph_fsm_due(&d, &c));
+    assert_quiet(&d, &c, resume - SEC(1), "paused, silent");
+    ck_assert_int_eq(d.state, PH_STATE_PAUSED);
+    ck_assert_int_eq(ph_fsm_resume(&d, resume, resume), 1);
+    ck_assert_int_eq(ph_fsm_resume(&d, resume, resume), 0);
+    ck_assert_int_eq(d.state, PH_STATE_UP);
+    assert_step(&d, &c, resume, PH_EV_NONE, -1, "the resume");
+    assert_step(&d, &c, resume + SEC(60), PH_EV_NONE, -1, "MaxAge after");
+    assert_step(&d, &c, resume + SEC(60) + 1, PH_EV_DOWN, PH_STATE_UP,
+                "past a whole MaxAge after the resume");
+}
+END_TEST
+
+/* A timed pause ends by itself at its monotonic deadline, with no Error
+ * at the edge. */
+START_TEST(fsm_timed_pause_ends_quietly)
+{
+    ph_device_t d;
+    ph_fsm_ctx_t c;
+    apr_time_t t1 = T_START + SEC(100), end = t1 + SEC(600);
+
+    dev_init(&d, "pi", 60, 0);
+    fsm_ctx(&c, 0, 0);
+    dev_beat(&d, "", t1);
+    assert_step(&d, &c, t1, PH_EV_NONE, -1, "first beat");
+    ph_fsm_pause(&d, SEC(1999999999), end, t1);
+    ck_assert(d.paused_until == SEC(1999999999));
+    c.now = end - 1;
+    ck_assert(!ph_fsm_due(&d, &c));
+    c.now = end;
+    ck_assert(ph_fsm_due(&d, &c));
+    assert_step(&d, &c, end, PH_EV_NONE, -1, "the pause's end");
+    ck_assert_int_eq(d.state, PH_STATE_UP);
+    ck_assert(d.paused_until == 0 && d.pause_mono == 0);
+    assert_step(&d, &c, end + SEC(60), PH_EV_NONE, -1, "within MaxAge");
+    assert_step(&d, &c, end + SEC(61), PH_EV_DOWN, -1, "a MaxAge later");
+}
+END_TEST
+
+/* Down and told so: paused and resumed in silence it is down again with
+ * nothing reported (no second Error); its next beat sends Good.  One that
+ * beat during the pause sends its Good at the resume, with the outage. */
+START_TEST(fsm_pause_of_a_down_device_repeats_no_alert)
+{
+    ph_device_t d;
+    ph_fsm_ctx_t c;
+    apr_time_t t1 = T_START + SEC(100), t2 = t1 + SEC(200);
+
+    dev_init(&d, "pi", 60, 0);
+    fsm_ctx(&c, 0, 0);
+    dev_beat(&d, "boot=aaaa", t1);
+    assert_step(&d, &c, t1, PH_EV_NONE, -1, "first beat");
+    assert_step(&d, &c, t1 + SEC(61), PH_EV_DOWN, -1, "down");
+    ph_fsm_pause(&d, 0, 0, t2);
+    assert_quiet(&d, &c, t2 + SEC(500), "paused");
+    ph_fsm_resume(&d, t2 + SEC(1000), t2 + SEC(1000));
+    ck_assert_int_eq(d.state, PH_STATE_DOWN);
+    assert_step(&d, &c, t2 + SEC(1000), PH_EV_NONE, -1, "resumed, down");
+    assert_step(&d, &c, t2 + SEC(9000), PH_EV_NONE, -1, "still down");
+    dev_beat(&d, "boot=aaaa", t2 + SEC(9001));
+    assert_step(&d, &c, t2 + SEC(9001), PH_EV_UP, PH_STATE_DOWN, "Good");
+
+    /* Down, paused, heard during the pause (with a new boot id). */
+    assert_step(&d, &c, t2 + SEC(9100), PH_EV_DOWN, -1, "down again");
+    ph_fsm_pause(&d, 0, 0, t2 + SEC(9200));
+    dev_beat(&d, "boot=bbbb", t2 + SEC(9300));
+    ck_assert_int_eq(d.state, PH_STATE_PAUSED);
+    ck_assert(d.last_seen == t2 + SEC(9300));
+    ck_assert(d.gap_start == t2 + SEC(9001));
+    ck_assert(d.flags & PH_DEV_REBOOTED);
+    dev_beat(&d, "boot=bbbb", t2 + SEC(9310));
+    ck_assert(d.gap_start == t2 + SEC(9001));
+    assert_quiet(&d, &c, t2 + SEC(9400), "paused, beating");
+    ph_fsm_resume(&d, t2 + SEC(9500), t2 + SEC(9500));
+    assert_step(&d, &c, t2 + SEC(9500), PH_EV_UP, PH_STATE_DOWN,
+                "Good at the resume");
+}
+END_TEST
+
+/* Down but not yet reported when paused: the resume gives it a whole
+ * MaxAge, never an Error at the edge. */
+START_TEST(fsm_pause_before_the_error_went_out)
+{
+    ph_device_t d;
+    ph_fsm_ctx_t c;
+    apr_time_t t1 = T_START + SEC(100), r = t1 + SEC(1000);
+
+    dev_init(&d, "pi", 60, 0);
+    fsm_ctx(&c, 0, 0);
+    dev_beat(&d, "", t1);
+    assert_step(&d, &c, t1, PH_EV_NONE, -1, "first beat");
+    d.state = PH_STATE_DOWN;        /* as a step would, unreported */
+    ph_fsm_pause(&d, 0, 0, t1 + SEC(70));
+    ph_fsm_resume(&d, r, r);
+    ck_assert_int_eq(d.state, PH_STATE_UP);
+    assert_step(&d, &c, r + SEC(60), PH_EV_NONE, -1, "within MaxAge");
+    assert_step(&d, &c, r + SEC(61), PH_EV_DOWN, -1, "a MaxAge later");
+
+    /* A declared device never heard, paused through its grace: unknown,
+     * and a MaxAge from the resume. */
+    dev_init(&d, "decl", 60, PH_DEV_DECLARED);
+    fsm_ctx(&c, SEC(30), 0);
+    ph_fsm_pause(&d, 0, 0, T_START);
+    assert_quiet(&d, &c, T_START + SEC(500), "paused");
+    ph_fsm_resume(&d, T_START + SEC(600), T_START + SEC(600));
+    ck_assert_int_eq(d.state, PH_STATE_UNKNOWN);
+    c.now = T_START + SEC(660);
+    ck_assert(!ph_fsm_due(&d, &c));
+    assert_step(&d, &c, T_START + SEC(661), PH_EV_DOWN, -1, "MaxAge later");
+}
+END_TEST
+
+/* A cold start: a timed pause ends at its wall time, at once if that
+ * passed while httpd was stopped; one until resumed stays. */
+START_TEST(fsm_rebase_moves_a_pause_to_the_new_clock)
+{
+    ph_device_t d;
+    apr_time_t wall = T_START + SEC(5000), mono = SEC(77);
+
+    dev_init(&d, "pi", 60, 0);
+    dev_beat(&d, "", T_START + SEC(4000));
+    ph_fsm_pause(&d, wall + SEC(300), SEC(999999), T_START + SEC(4001));
+    ph_fsm_rebase(&d, wall, mono);
+    ck_assert(d.pause_mono == mono + SEC(300));
+    ck_assert(d.fresh_mono == 0);
+    ph_fsm_pause(&d, wall - SEC(300), SEC(999999), T_START + SEC(4001));
+    ph_fsm_rebase(&d, wall, mono);
+    ck_assert(d.pause_mono == mono);
+    ph_fsm_pause(&d, 0, 0, T_START + SEC(4001));
+    ph_fsm_rebase(&d, wall, mono);
+    ck_assert(d.pause_mono == 0 && d.state == PH_STATE_PAUSED);
+}
+END_TEST
+
 Suite *test_fsm_suite(void)
 {
     Suite *s = suite_create("fsm");
@@ -295,5 +455,10 @@ Suite *test_fsm_suite(void)
     tcase_add_test(tc, fsm_beat_brings_a_down_device_back_up);
     tcase_add_test(tc, fsm_first_beat_reported_only_when_asked);
     tcase_add_test(tc, fsm_due_exactly_when_a_step_does_something);
+    tcase_add_test(tc, fsm_pause_holds_alerts_and_resume_gives_a_whole_max_age);
+    tcase_add_test(tc, fsm_timed_pause_ends_quietly);
+    tcase_add_test(tc, fsm_pause_of_a_down_device_repeats_no_alert);
+    tcase_add_test(tc, fsm_pause_before_the_error_went_out);
+    tcase_add_test(tc, fsm_rebase_moves_a_pause_to_the_new_clock);
     return s;
 }

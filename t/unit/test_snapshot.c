@@ -176,10 +176,14 @@ START_TEST(snapshot_freshness)
     d[0].since = SEC(50);
     ck_assert(ph_snapshot_freshness(d, 4) == SEC(100));
 
-    /* A free slot does not count, whatever it holds. */
+    /* A free slot's last_seen does not count; its since is the time it
+     * was forgotten (ph_table_remove), and does: a snapshot written after
+     * a forget wins over a copy from before it. */
     d[1].last_seen = SEC(5000);
-    d[1].since = SEC(6000);
     ck_assert(ph_snapshot_freshness(d, 4) == SEC(100));
+    d[1].since = SEC(6000);
+    ck_assert(ph_snapshot_freshness(d, 4) == SEC(6000));
+    d[1].since = 0;
 
     /* A later state change counts as much as a beat. */
     apr_cpystrn(d[2].name, "b", sizeof(d[2].name));

@@ -311,9 +311,11 @@ START_TEST(table_rebuild_clears_wrong_version)
     ck_assert_int_eq(ph_table_find(&tt.t, "two"), 2);
     ck_assert_uint_eq(tt.t.hdr->used, 3);
 
-    /* The hole is not reused: slot numbers stay stable. */
+    /* The hole is free: the next name takes it before 'used' grows. */
+    ck_assert_uint_eq(tt.t.hdr->nfree, 1);
     ck_assert_int_eq(ph_table_add(&tt.t, "three", &id), APR_SUCCESS);
-    ck_assert_uint_eq(id, 3);
+    ck_assert_uint_eq(id, 1);
+    ck_assert_uint_eq(tt.t.hdr->used, 3);
     table_close(&tt);
 }
 END_TEST
@@ -337,6 +339,210 @@ START_TEST(table_rebuild_clears_duplicate_name)
 }
 END_TEST
 
+/* A hash that puts "b<k>-..." at bucket k: runs are laid out by hand. */
+static apr_uint32_t hash_bucket(const char *name)
+{
+    return (apr_uint32_t)atoi(name + 1);
+}
+
+/* The index's invariant after any mix of adds and removes: every name is
+ * found, and no empty bucket lies between a bucket's home and where it
+ * sits (a lookup would stop there). */
+static void assert_index_sound(test_table_t *tt)
+{
+    apr_uint32_t i, mask = tt->t.hdr->nbuckets - 1, live = 0;
+
+    for (i = 0; i < tt->t.hdr->nbuckets; i++) {
+        const ph_bucket_t *b = &tt->t.buckets[i];
+        apr_uint32_t j;
+
+        if (b->slot1 == 0) {
+            continue;
+        }
+        live++;
+        for (j = b->hash & mask; j != i; j = (j + 1) & mask) {
+            ck_assert_msg(tt->t.buckets[j].slot1 != 0,
+                          "bucket %u: a hole at %u before it", i, j);
+        }
+        ck_assert_int_eq(ph_table_find(&tt->t,
+                                       tt->slots[b->slot1 - 1].name),
+                         (long)b->slot1 - 1);
+    }
+    for (i = 0; i < tt->t.hdr->used; i++) {
+        if (tt->slots[i].name[0]) {
+            live--;
+        }
+    }
+    ck_assert_uint_eq(live, 0);
+}
+
+START_TEST(table_remove_then_reinsert_reuses_the_slot)
+{
+    test_table_t tt;
+    apr_uint32_t id, i;
+    char buf[32];
+
+    table_open(&tt, 10, NULL);
+    for (i = 0; i < 10; i++) {
+        ck_assert_int_eq(ph_table_add(&tt.t, dev_name(buf, sizeof(buf), i),
+                                      &id), APR_SUCCESS);
+    }
+    ck_assert_int_eq(ph_table_add(&tt.t, "one-more", &id), APR_ENOSPC);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 3, T_START), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 3, T_START), APR_ENOENT);
+    ck_assert_str_eq(tt.slots[3].name, "");
+    ck_assert_int_eq(ph_table_find(&tt.t, "dev-3"), -1);
+    ck_assert_uint_eq(tt.t.hdr->forgotten, 1);
+    assert_index_sound(&tt);
+    /* The full table takes a new name into the freed slot. */
+    ck_assert_int_eq(ph_table_add(&tt.t, "one-more", &id), APR_SUCCESS);
+    ck_assert_uint_eq(id, 3);
+    ck_assert_uint_eq(tt.t.hdr->used, 10);
+    ck_assert_str_eq(tt.slots[3].name, "one-more");
+    ck_assert_int_eq(tt.slots[3].state, PH_STATE_UNKNOWN);
+    ck_assert_int_eq(ph_table_add(&tt.t, "two-more", &id), APR_ENOSPC);
+    /* The forgotten name can come back, as a new device. */
+    ck_assert_int_eq(ph_table_remove(&tt.t, 7, T_START), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_add(&tt.t, "dev-3", &id), APR_SUCCESS);
+    ck_assert_uint_eq(id, 7);
+    assert_index_sound(&tt);
+    table_close(&tt);
+}
+END_TEST
+
+START_TEST(table_reuse_order_last_freed_first_then_grow)
+{
+    test_table_t tt;
+    apr_uint32_t id, i;
+    char buf[32];
+
+    table_open(&tt, 16, NULL);
+    for (i = 0; i < 8; i++) {
+        ph_table_add(&tt.t, dev_name(buf, sizeof(buf), i), &id);
+    }
+    ck_assert_int_eq(ph_table_remove(&tt.t, 2, T_START), APR_SUCCESS);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 5, T_START), APR_SUCCESS);
+    ck_assert_uint_eq(tt.t.hdr->nfree, 2);
+    ck_assert_int_eq(ph_table_add(&tt.t, "new-a", &id), APR_SUCCESS);
+    ck_assert_uint_eq(id, 5);
+    ck_assert_int_eq(ph_table_add(&tt.t, "new-b", &id), APR_SUCCESS);
+    ck_assert_uint_eq(id, 2);
+    ck_assert_int_eq(ph_table_add(&tt.t, "new-c", &id), APR_SUCCESS);
+    ck_assert_uint_eq(id, 8);
+    ck_assert_uint_eq(tt.t.hdr->used, 9);
+    /* A rebuild (every restart) finds the holes again, lowest first. */
+    ph_table_remove(&tt.t, 6, T_START);
+    ph_table_remove(&tt.t, 1, T_START);
+    ph_table_rebuild(&tt.t, tt.index, 16);
+    ck_assert_uint_eq(tt.t.hdr->nfree, 2);
+    ck_assert_uint_eq(tt.t.hdr->used, 9);
+    ck_assert_int_eq(ph_table_find(&tt.t, "dev-1"), -1);
+    ck_assert_int_eq(ph_table_find(&tt.t, "dev-6"), -1);
+    ck_assert_int_eq(ph_table_find(&tt.t, "new-a"), 5);
+    ph_table_add(&tt.t, "new-d", &id);
+    ck_assert_uint_eq(id, 1);
+    ph_table_add(&tt.t, "new-e", &id);
+    ck_assert_uint_eq(id, 6);
+    assert_index_sound(&tt);
+    table_close(&tt);
+}
+END_TEST
+
+/* A run of colliding names across the deleted bucket: the names after it
+ * move back, and each is still found, with a probe no longer than
+ * before. */
+START_TEST(table_remove_shifts_a_probe_chain_back)
+{
+    test_table_t tt;
+    apr_uint32_t id, i, before[6];
+    char buf[32];
+
+    table_open(&tt, 8, hash_constant);      /* 16 buckets, all collide */
+    for (i = 0; i < 6; i++) {
+        ck_assert_int_eq(ph_table_add(&tt.t, dev_name(buf, sizeof(buf), i),
+                                      &id), APR_SUCCESS);
+        before[i] = ph_table_probes(&tt.t, buf);
+    }
+    ck_assert_int_eq(ph_table_remove(&tt.t, 1, T_START), APR_SUCCESS);
+    assert_index_sound(&tt);
+    for (i = 0; i < 6; i++) {
+        dev_name(buf, sizeof(buf), i);
+        if (i == 1) {
+            ck_assert_int_eq(ph_table_find(&tt.t, buf), -1);
+            continue;
+        }
+        ck_assert_int_eq(ph_table_find(&tt.t, buf), (long)i);
+        ck_assert_uint_eq(ph_table_probes(&tt.t, buf),
+                          i < 1 ? before[i] : before[i] - 1);
+    }
+    /* A miss stops at the run's end: 5 names, then the empty bucket. */
+    ck_assert_uint_eq(ph_table_probes(&tt.t, "absent"), 6);
+    table_close(&tt);
+}
+END_TEST
+
+/* Runs laid out by hand: a name whose home is after the hole stays put;
+ * one whose home is at or before it moves back, across the wrap. */
+START_TEST(table_remove_respects_homes_and_wraps)
+{
+    test_table_t tt;
+    apr_uint32_t id;
+
+    table_open(&tt, 8, hash_bucket);        /* 16 buckets */
+    ph_table_add(&tt.t, "b14-a", &id);      /* 14 */
+    ph_table_add(&tt.t, "b14-b", &id);      /* 15 */
+    ph_table_add(&tt.t, "b15-c", &id);      /* 0 (wraps) */
+    ph_table_add(&tt.t, "b1-d", &id);       /* 1, at home */
+    ph_table_add(&tt.t, "b0-e", &id);       /* 2 */
+    ck_assert_uint_eq(tt.t.buckets[0].slot1, 3);
+    ck_assert_uint_eq(tt.t.buckets[2].slot1, 5);
+    ck_assert_int_eq(ph_table_remove(&tt.t, 0, T_START), APR_SUCCESS);   /* b14-a */
+    assert_index_sound(&tt);
+    ck_assert_uint_eq(tt.t.buckets[14].slot1, 2);   /* b14-b home */
+    ck_assert_uint_eq(tt.t.buckets[15].slot1, 3);   /* b15-c home */
+    ck_assert_uint_eq(tt.t.buckets[0].slot1, 5);    /* b0-e home */
+    ck_assert_uint_eq(tt.t.buckets[1].slot1, 4);    /* b1-d stays */
+    ck_assert_uint_eq(tt.t.buckets[2].slot1, 0);
+    table_close(&tt);
+}
+END_TEST
+
+/* Many adds and removes in a random order against the invariant. */
+START_TEST(table_remove_random_mix_keeps_every_lookup)
+{
+    test_table_t tt;
+    apr_uint32_t id, i, n = 200;
+    unsigned int seed = 17;
+    char buf[32];
+
+    table_open(&tt, n, NULL);
+    apr_generate_random_bytes(tt.t.hdr->hash_key, sizeof(tt.t.hdr->hash_key));
+    for (i = 0; i < 5000; i++) {
+        apr_uint32_t k = (unsigned int)rand_r(&seed) % (2 * n);
+        long at;
+
+        dev_name(buf, sizeof(buf), k);
+        at = ph_table_find(&tt.t, buf);
+        if (at >= 0) {
+            ck_assert_int_eq(ph_table_remove(&tt.t, (apr_uint32_t)at,
+                                             T_START),
+                             APR_SUCCESS);
+        }
+        else {
+            apr_status_t rv = ph_table_add(&tt.t, buf, &id);
+
+            ck_assert(rv == APR_SUCCESS || rv == APR_ENOSPC);
+        }
+        if (i % 250 == 0) {
+            assert_index_sound(&tt);
+        }
+    }
+    assert_index_sound(&tt);
+    ck_assert_uint_le(tt.t.hdr->used, n);
+    table_close(&tt);
+}
+END_TEST
+
 Suite *test_table_suite(void)
 {
     Suite *s = suite_create("table");
@@ -350,5 +556,10 @@ Suite *test_table_suite(void)
     tcase_add_test(tc, table_rebuild_restores_every_lookup);
     tcase_add_test(tc, table_rebuild_clears_wrong_version);
     tcase_add_test(tc, table_rebuild_clears_duplicate_name);
+    tcase_add_test(tc, table_remove_then_reinsert_reuses_the_slot);
+    tcase_add_test(tc, table_reuse_order_last_freed_first_then_grow);
+    tcase_add_test(tc, table_remove_shifts_a_probe_chain_back);
+    tcase_add_test(tc, table_remove_respects_homes_and_wraps);
+    tcase_add_test(tc, table_remove_random_mix_keeps_every_lookup);
     return s;
 }

@@ -163,6 +163,20 @@ START_TEST(event_sentences)
     ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
         "\"notify_sent\",\"channel\":\"phone\"}", now, NULL),
         "Channel phone delivered a notification at 10:42 UTC.");
+    ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
+        "\"pause\",\"device\":\"k\",\"state\":\"paused\",\"paused_until\":null,"
+        "\"by\":\"alice\",\"remote_ip\":\"::1\"}", now, NULL),
+        "k was paused at 10:42 UTC by alice.");
+    ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
+        "\"forget\",\"device\":\"k\",\"state\":\"forgotten\",\"by\":null}",
+        now, NULL), "k was forgotten at 10:42 UTC.");
+    ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
+        "\"forget\",\"device\":\"k\",\"by\":\"PhoneHomeForgetAfter\","
+        "\"silent\":99}", now, NULL),
+        "k was forgotten at 10:42 UTC by PhoneHomeForgetAfter.");
+    ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
+        "\"pause_end\",\"device\":\"k\",\"state\":\"up\"}", now, NULL),
+        "k came out of its pause at 10:42 UTC.");
     ck_assert_ptr_null(ph_event_sentence(vp, "{\"event\":\"down\"}", now,
                                          NULL));
     ck_assert_ptr_null(ph_event_sentence(vp, "garbage", now, NULL));
