@@ -35,6 +35,7 @@
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_beatto.h"
+#include "mod_phonehome_jobs.h"
 #include "mod_phonehome_runtime.h"
 #include "ph_beatto.h"
 #include "ph_lease.h"

@@ -31,7 +31,9 @@
 #include "mod_phonehome_route.h"
 #include "mod_phonehome_detect.h"
 #include "mod_phonehome_downtime.h"
+#include "mod_phonehome_jobs.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "ph_arm.h"
 #include "ph_event.h"
 #include "ph_fsm.h"
@@ -115,10 +117,16 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
 
     buf = ph_snapshot_encode(p, copy, used, apr_time_now(), &len);
     rv = ph_spool_write(p, ph_dir(p, NULL), PH_SNAPSHOT_FILE, buf, len);
+    ph_store_note(rv);
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     PHLOGNO(00023) "cannot write the snapshot %s/%s",
-                     ph_dir(p, NULL), PH_SNAPSHOT_FILE);
+        apr_uint32_t more;
+
+        if (ph_runtime_log_due(23, rv, &more)) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                         PHLOGNO(00023) "cannot write the snapshot %s/%s%s",
+                         ph_dir(p, NULL), PH_SNAPSHOT_FILE,
+                         ph_runtime_more(p, more));
+        }
         ph_last_snapshot = ph_mono_now();   /* and again after a pause */
         return;
     }
@@ -481,7 +489,9 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         apr_array_header_t *lines = apr_array_make(p, events->nelts + 1,
                                                    sizeof(const char *));
         const char *batch;
+        apr_uint32_t more;
         apr_status_t rv;
+        int held;
 
         /* One join, not one concatenation per event: a storm can hold
          * every device in the table. */
@@ -491,17 +501,22 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
         }
         APR_ARRAY_PUSH(lines, const char *) = "";
         batch = apr_array_pstrcat(p, lines, '\n');
-        rv = ph_spool_write(p, ph_dir(p, PH_DIR_QUEUE),
+        /* A full disk holds them in memory (the store room). */
+        rv = ph_store_write(s, p, PH_STORE_QUEUE,
                             apr_psprintf(p, "%" APR_TIME_T_FMT "-%"
                                          APR_PID_T_FMT "-%lu.ev", begin_mono,
                                          getpid(), ++ph_queue_seq),
-                            batch, strlen(batch));
+                            batch, strlen(batch), &held);
         if (rv != APR_SUCCESS) {
-            /* Not lost: report them again next tick. */
-            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                         PHLOGNO(00022) "cannot queue %d transitions in "
-                         "%s; retrying", events->nelts,
-                         ph_dir(p, PH_DIR_QUEUE));
+            /* Not lost: report them again next tick (logged once a
+             * minute: the disk it complains about is full). */
+            if (ph_runtime_log_due(22, rv, &more)) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                             PHLOGNO(00022) "cannot queue %d transitions in "
+                             "%s; retrying%s", events->nelts,
+                             ph_dir(p, PH_DIR_QUEUE),
+                             ph_runtime_more(p, more));
+            }
             if (ph_runtime_lock() == APR_SUCCESS) {
                 for (i = 0; i < ids->nelts; i++) {
                     ph_device_t *d = ph_slot(NULL, APR_ARRAY_IDX(ids, i,
@@ -536,6 +551,7 @@ static apr_status_t ph_detect_callback(int state, void *data,
                      getpid());
         break;
     case AP_WATCHDOG_STATE_RUNNING:
+        ph_store_flush(s, pool);
         ph_downtime_alive(s);
         ph_detect(s, pool);
         ph_snapshot_write(s, pool, 0);

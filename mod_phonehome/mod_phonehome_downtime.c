@@ -36,6 +36,7 @@
 #include "mod_phonehome_route.h"
 #include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "ph_downtime.h"
 #include "ph_event.h"
 #include "ph_fsm.h"
@@ -349,7 +350,6 @@ static apr_status_t ph_dt_queue(server_rec *s, apr_pool_t *p,
                                 const ph_notice_t *n)
 {
     ph_server_conf_t *c = ph_runtime_conf();
-    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
     const char *subject = ph_notice_subject(p, n);
     const char *text = ph_notice_text(p, n), *buf;
     apr_time_t now = apr_time_now();
@@ -358,7 +358,7 @@ static apr_status_t ph_dt_queue(server_rec *s, apr_pool_t *p,
     ph_outbox_item_t item;
     apr_size_t len;
     apr_status_t rv;
-    int i;
+    int i, held;
 
     if (c->mail_from && c->mail_to->nelts) {
         ph_mail_t m;
@@ -375,8 +375,9 @@ static apr_status_t ph_dt_queue(server_rec *s, apr_pool_t *p,
         item.rcpt = c->mail_to;
         item.message = ph_mail_notice(p, &m, subject, text);
         buf = ph_outbox_format(p, &item, &len);
-        rv = ph_spool_write(p, odir, apr_pstrcat(p, name, PH_OUTBOX_SUFFIX,
-                                                 NULL), buf, len);
+        rv = ph_store_write(s, p, PH_STORE_OUTBOX,
+                            apr_pstrcat(p, name, PH_OUTBOX_SUFFIX, NULL),
+                            buf, len, &held);
         if (rv != APR_SUCCESS) {
             return rv;
         }
@@ -391,9 +392,10 @@ static apr_status_t ph_dt_queue(server_rec *s, apr_pool_t *p,
         item.channel = ch->name;
         item.message = ph_notice_pack(p, subject, text);
         buf = ph_outbox_format(p, &item, &len);
-        rv = ph_spool_write(p, odir, apr_pstrcat(p, name, ".", ch->name,
-                                                 PH_NOTIFY_SUFFIX, NULL),
-                            buf, len);
+        rv = ph_store_write(s, p, PH_STORE_OUTBOX,
+                            apr_pstrcat(p, name, ".", ch->name,
+                                        PH_NOTIFY_SUFFIX, NULL),
+                            buf, len, &held);
         if (rv != APR_SUCCESS) {
             return rv;
         }

@@ -44,7 +44,9 @@
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_mail.h"
 #include "mod_phonehome_outbox.h"
+#include "mod_phonehome_jobs.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "ph_spool.h"
 #include "ph_text.h"
 #include "ph_tls.h"
@@ -534,12 +536,12 @@ static const char *ph_smtp_send(server_rec *s, apr_pool_t *p,
 
 static void ph_send_due(server_rec *s, apr_pool_t *p)
 {
-    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
     const char *last_error = NULL;
     apr_array_header_t *files;
     int i;
 
-    if (ph_spool_list(p, odir, PH_OUTBOX_SUFFIX, &files) != APR_SUCCESS) {
+    if (ph_store_list(p, PH_STORE_OUTBOX, PH_OUTBOX_SUFFIX, &files)
+        != APR_SUCCESS) {
         return;
     }
     for (i = 0; i < files->nelts && !ph_mail_stopping; i++) {

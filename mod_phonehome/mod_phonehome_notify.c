@@ -38,7 +38,9 @@
 #include "mod_phonehome_route.h"
 #include "mod_phonehome_notify.h"
 #include "mod_phonehome_outbox.h"
+#include "mod_phonehome_jobs.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "ph_downtime.h"
 #include "ph_event.h"
 #include "ph_mail.h"
@@ -356,7 +358,7 @@ static void ph_notify_scan(server_rec *s, apr_pool_t *p)
     apr_array_header_t *files;
     int i;
 
-    if (ph_spool_list(p, ph_dir(p, PH_DIR_OUTBOX), PH_NOTIFY_SUFFIX, &files)
+    if (ph_store_list(p, PH_STORE_OUTBOX, PH_NOTIFY_SUFFIX, &files)
         != APR_SUCCESS) {
         return;
     }

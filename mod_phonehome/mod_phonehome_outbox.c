@@ -25,6 +25,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "http_main.h"
 
 #include "apr_strings.h"
 
@@ -35,6 +36,7 @@
 #include "mod_phonehome_route.h"
 #include "mod_phonehome_outbox.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "ph_arm.h"
 #include "ph_event.h"
 #include "ph_mail.h"
@@ -58,14 +60,14 @@ int ph_outbox_channel(const char *fname)
 }
 
 /* Files in @a dir ending in .mail or .notify; channels counted in @a per. */
-static int ph_count_dir(apr_pool_t *p, const char *dir, apr_uint32_t *per,
+static int ph_count_dir(apr_pool_t *p, int dir, apr_uint32_t *per,
                         int nchan, int *ok)
 {
     apr_array_header_t *mails, *notes;
     int i;
 
-    if (ph_spool_list(p, dir, PH_OUTBOX_SUFFIX, &mails)
-        || ph_spool_list(p, dir, PH_NOTIFY_SUFFIX, &notes)) {
+    if (ph_store_list(p, dir, PH_OUTBOX_SUFFIX, &mails)
+        || ph_store_list(p, dir, PH_NOTIFY_SUFFIX, &notes)) {
         *ok = 0;
         return 0;
     }
@@ -89,9 +91,9 @@ void ph_outbox_stats(apr_pool_t *p, const char *error)
     apr_array_header_t *pending;
     int nqueued, ndead;
 
-    nqueued = ph_count_dir(p, ph_dir(p, PH_DIR_OUTBOX), queued, nchan, &ok);
-    ndead = ph_count_dir(p, ph_dir(p, PH_DIR_DEAD), dead, nchan, &ok);
-    if (!ok || ph_spool_list(p, ph_dir(p, PH_DIR_QUEUE), ".ev", &pending)) {
+    nqueued = ph_count_dir(p, PH_STORE_OUTBOX, queued, nchan, &ok);
+    ndead = ph_count_dir(p, PH_STORE_DEAD, dead, nchan, &ok);
+    if (!ok || ph_store_list(p, PH_STORE_QUEUE, ".ev", &pending)) {
         return;
     }
     if (ph_runtime_lock() != APR_SUCCESS) {
@@ -115,13 +117,15 @@ static apr_status_t ph_outbox_put(server_rec *s, apr_pool_t *p,
                                   const char *fname, const char *text,
                                   apr_size_t len)
 {
-    apr_status_t rv = ph_spool_write(p, ph_dir(p, PH_DIR_OUTBOX), fname,
-                                     text, len);
+    apr_uint32_t more;
+    int held;
+    apr_status_t rv = ph_store_write(s, p, PH_STORE_OUTBOX, fname, text, len,
+                                     &held);
 
-    if (rv != APR_SUCCESS) {
+    if (rv != APR_SUCCESS && ph_runtime_log_due(33, rv, &more)) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     PHLOGNO(00033) "cannot write to the outbox %s",
-                     ph_dir(p, PH_DIR_OUTBOX));
+                     PHLOGNO(00033) "cannot write to the outbox %s%s",
+                     ph_dir(p, PH_DIR_OUTBOX), ph_runtime_more(p, more));
     }
     return rv;
 }
@@ -154,39 +158,37 @@ void ph_outbox_bury(server_rec *s, apr_pool_t *p, const char *fname,
                  PHLOGNO(00036)
                  "%s/%s is not a %s we can send (%s): moved to %s",
                  ph_dir(p, PH_DIR_OUTBOX), fname, what, why, PH_DIR_DEAD);
-    ph_spool_move(p, ph_dir(p, PH_DIR_OUTBOX), ph_dir(p, PH_DIR_DEAD),
-                  fname);
+    ph_store_move(s, p, PH_STORE_OUTBOX, PH_STORE_DEAD, fname);
 }
 
 int ph_outbox_load(server_rec *s, apr_pool_t *p, const char *fname,
                    const char *what, ph_outbox_item_t *item)
 {
-    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
-    const char *path = apr_pstrcat(p, odir, "/", fname, NULL), *why;
+    const char *odir = ph_dir(p, PH_DIR_OUTBOX), *why;
     char err[120];
     apr_finfo_t fi;
     apr_status_t rv;
     apr_size_t len;
     char *buf;
 
-    rv = apr_stat(&fi, path, APR_FINFO_SIZE, p);
-    if (rv == APR_SUCCESS && fi.size > PH_OUTBOX_MAX) {
-        why = apr_psprintf(p, "%" APR_OFF_T_FMT " bytes, over the limit of "
-                           "%d", fi.size, PH_OUTBOX_MAX);
-    }
-    else if (rv == APR_SUCCESS
-             && (rv = ph_spool_read(p, path, &buf, &len, PH_OUTBOX_MAX))
-                == APR_SUCCESS) {
+    /* From memory when the disk refused it, else from the disk. */
+    rv = ph_store_read(p, PH_STORE_OUTBOX, fname, &buf, &len, PH_OUTBOX_MAX);
+    if (rv == APR_SUCCESS) {
         if ((why = ph_outbox_parse(p, buf, len, item)) != NULL) {
             ph_outbox_bury(s, p, fname, what, why);
             return 1;
         }
         return 0;
     }
-    else if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_EMFILE(rv)
-             || APR_STATUS_IS_ENFILE(rv) || APR_STATUS_IS_EINTR(rv)
-             || rv == APR_ENOMEM) {
+    if (APR_STATUS_IS_ENOENT(rv) || APR_STATUS_IS_EMFILE(rv)
+        || APR_STATUS_IS_ENFILE(rv) || APR_STATUS_IS_EINTR(rv)
+        || rv == APR_ENOMEM) {
         return -1;
+    }
+    if (apr_stat(&fi, apr_pstrcat(p, odir, "/", fname, NULL), APR_FINFO_SIZE,
+                 p) == APR_SUCCESS && fi.size > PH_OUTBOX_MAX) {
+        why = apr_psprintf(p, "%" APR_OFF_T_FMT " bytes, over the limit of "
+                           "%d", fi.size, PH_OUTBOX_MAX);
     }
     else {
         why = apr_strerror(rv, err, sizeof(err));
@@ -195,7 +197,7 @@ int ph_outbox_load(server_rec *s, apr_pool_t *p, const char *fname,
                  PHLOGNO(00150) "%s/%s cannot be read as a %s (%s): moved to "
                  "%s; the outbox goes on with the next", odir, fname, what,
                  ph_text_oneline(p, why), PH_DIR_DEAD);
-    ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), fname);
+    ph_store_move(s, p, PH_STORE_OUTBOX, PH_STORE_DEAD, fname);
     return 1;
 }
 
@@ -205,23 +207,25 @@ ph_outbox_fate_e ph_outbox_done(apr_pool_t *p, const char *fname,
                                 apr_time_t now, apr_interval_time_t cap,
                                 apr_interval_time_t retry_after)
 {
-    const char *odir = ph_dir(p, PH_DIR_OUTBOX);
     ph_chan_stat_t *cs = chan >= 0 ? &ph_runtime_chan_stats()[chan] : NULL;
     ph_outbox_fate_e fate;
     const char *text;
     apr_size_t len;
+    int held;
 
     fate = ph_outbox_settle(item, why, permanent, now,
                             apr_time_from_sec(ph_runtime_conf()->retry_period),
                             cap, retry_after);
     if (fate == PH_OUTBOX_SENT) {
-        ph_spool_remove(p, odir, fname);
+        ph_store_remove(p, PH_STORE_OUTBOX, fname);
     }
     else {
         text = ph_outbox_format(p, item, &len);
-        ph_spool_write(p, odir, fname, text, len);
+        ph_store_write(ap_server_conf, p, PH_STORE_OUTBOX, fname, text, len,
+                       &held);
         if (fate != PH_OUTBOX_RETRY) {
-            ph_spool_move(p, odir, ph_dir(p, PH_DIR_DEAD), fname);
+            ph_store_move(ap_server_conf, p, PH_STORE_OUTBOX, PH_STORE_DEAD,
+                          fname);
         }
     }
     if ((fate == PH_OUTBOX_SENT || cs) && ph_runtime_lock() == APR_SUCCESS) {
@@ -456,7 +460,7 @@ void ph_queue_digest(server_rec *s, apr_pool_t *p)
     int i, failed = 0;
 
     ph_outbox_folded(s, p);
-    if (ph_spool_list(p, qdir, ".ev", &files) != APR_SUCCESS
+    if (ph_store_list(p, PH_STORE_QUEUE, ".ev", &files) != APR_SUCCESS
         || files->nelts == 0) {
         return;
     }
@@ -473,8 +477,8 @@ void ph_queue_digest(server_rec *s, apr_pool_t *p)
         char *buf, *line, *last;
         apr_size_t len;
 
-        if (ph_spool_read(p, apr_pstrcat(p, qdir, "/", fname, NULL), &buf,
-                          &len, 64 * 1024 * 1024) != APR_SUCCESS) {
+        if (ph_store_read(p, PH_STORE_QUEUE, fname, &buf, &len,
+                          64 * 1024 * 1024) != APR_SUCCESS) {
             continue;
         }
         for (line = apr_strtok(buf, "\n", &last); line;
@@ -524,6 +528,6 @@ void ph_queue_digest(server_rec *s, apr_pool_t *p)
         return;                 /* keep the queue; try again next tick */
     }
     for (i = 0; i < files->nelts; i++) {
-        ph_spool_remove(p, qdir, APR_ARRAY_IDX(files, i, char *));
+        ph_store_remove(p, PH_STORE_QUEUE, APR_ARRAY_IDX(files, i, char *));
     }
 }

@@ -40,6 +40,7 @@
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_secure.h"
 #include "ph_fsm.h"
+#include "ph_memq.h"
 #include "ph_sig.h"
 
 APLOG_USE_MODULE(phonehome);
@@ -52,6 +53,7 @@ APLOG_USE_MODULE(phonehome);
 #define PH_SLOTMEM_DEVICES  "phonehome-devices-v" APR_STRINGIFY(PH_DEVICE_VERSION)
 #define PH_SLOTMEM_INDEX    "phonehome-index"
 #define PH_RETAINED_KEY     "mod_phonehome-retained"
+#define PH_RETAINED_MEMQ    "mod_phonehome-memq"
 
 /* The live table, set up in post_config and inherited by every child. */
 typedef struct ph_shared_t {
@@ -61,6 +63,7 @@ typedef struct ph_shared_t {
     ph_rate_ip_t       *rate_ips;           /* new names per client address */
     ph_chan_stat_t     *chan_stats;         /* conf->channels->nelts */
     ph_beatto_stat_t   *beatto_stats;       /* conf->beat_to->nelts */
+    ph_memq_t          *memq;               /* files the disk refused */
 } ph_shared_t;
 
 static ph_shared_t ph_shared;
@@ -110,6 +113,25 @@ ph_chan_stat_t *ph_runtime_chan_stats(void)
     return ph_shared.chan_stats;
 }
 
+ph_memq_t *ph_runtime_memq(void)
+{
+    return ph_shared.memq;
+}
+
+int ph_runtime_log_due(apr_uint32_t tag, apr_status_t rv,
+                       apr_uint32_t *suppressed)
+{
+    int due = 1;
+
+    *suppressed = 0;
+    if (ph_shared.memq && ph_runtime_lock() == APR_SUCCESS) {
+        due = ph_memq_log_due(ph_shared.memq, tag, rv, ph_mono_now(),
+                              apr_time_from_sec(PH_LOG_EVERY), suppressed);
+        ph_unlock();
+    }
+    return due;
+}
+
 const char *ph_dir(apr_pool_t *p, const char *sub)
 {
     return sub ? apr_pstrcat(p, ph_shared.conf->state_dir, "/", sub, NULL)
@@ -127,25 +149,83 @@ int ph_answer_line(request_rec *r, int status, const char *line)
     return OK;
 }
 
-void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
+apr_status_t ph_events_append(apr_pool_t *p, const char *line)
 {
-    const char *path = ph_dir(p, PH_EVENTS_LOG);
-    const char *line = apr_pstrcat(p, json, "\n", NULL);
     apr_file_t *f;
     apr_status_t rv;
 
     /* O_APPEND: the two watchdogs may write at once; a line is one write. */
-    rv = apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE
-                       | APR_FOPEN_APPEND, APR_FPROT_UREAD | APR_FPROT_UWRITE
-                       | APR_FPROT_GREAD, p);
+    rv = apr_file_open(&f, ph_dir(p, PH_EVENTS_LOG), APR_FOPEN_WRITE
+                       | APR_FOPEN_CREATE | APR_FOPEN_APPEND, APR_FPROT_UREAD
+                       | APR_FPROT_UWRITE | APR_FPROT_GREAD, p);
     if (rv == APR_SUCCESS) {
         rv = apr_file_write_full(f, line, strlen(line), NULL);
         apr_file_close(f);
     }
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
-                     PHLOGNO(00040) "cannot append to %s", path);
+    return rv;
+}
+
+/* Hold @a line behind those held before; APR_SUCCESS if it was. */
+static apr_status_t ph_events_hold(const char *line)
+{
+    ph_memq_t *q = ph_shared.memq;
+    apr_status_t rv = APR_ENOSPC;
+    apr_uint32_t n;
+    char name[32];
+
+    if (q == NULL || ph_runtime_lock() != APR_SUCCESS) {
+        return rv;
     }
+    if (ph_memq_bytes(q, PH_EVENTS_HELD, &n) + strlen(line) + 64
+        <= PH_EVENTS_HELD_MAX) {
+        /* Names in put order: the flush appends them in that order. */
+        apr_snprintf(name, sizeof(name), "%020" APR_UINT64_T_FMT, q->seq + 1);
+        rv = ph_memq_put(q, PH_EVENTS_HELD, name, line, strlen(line));
+    }
+    ph_unlock();
+    return rv;
+}
+
+/* Whether lines are held: then a new one goes behind them, in order. */
+static int ph_events_behind(void)
+{
+    ph_memq_t *q = ph_shared.memq;
+    apr_uint32_t n = 0;
+
+    if (q == NULL || q->count == 0 || ph_runtime_lock() != APR_SUCCESS) {
+        return 0;
+    }
+    ph_memq_bytes(q, PH_EVENTS_HELD, &n);
+    ph_unlock();
+    return n > 0;
+}
+
+void ph_events_log(server_rec *s, apr_pool_t *p, const char *json)
+{
+    const char *line = apr_pstrcat(p, json, "\n", NULL);
+    apr_uint32_t more;
+    apr_status_t rv = APR_EAGAIN;
+
+    if (ph_events_behind() && ph_events_hold(line) == APR_SUCCESS) {
+        return;
+    }
+    rv = ph_events_append(p, line);
+    if (rv == APR_SUCCESS || ph_events_hold(line) == APR_SUCCESS) {
+        return;
+    }
+    if (ph_runtime_log_due(40, rv, &more)) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     PHLOGNO(00040) "cannot append to %s, nor hold the line "
+                     "in memory (%d bytes of lines held already): it is "
+                     "lost%s", ph_dir(p, PH_EVENTS_LOG), PH_EVENTS_HELD_MAX,
+                     ph_runtime_more(p, more));
+    }
+}
+
+const char *ph_runtime_more(apr_pool_t *p, apr_uint32_t more)
+{
+    return more ? apr_psprintf(p, " (and %u times more since the last "
+                               "such line)", more) : "";
 }
 
 /* ------------------------------------------------------------------ */
@@ -208,221 +288,6 @@ int ph_runtime_check(server_rec *s)
     return OK;
 }
 
-/* ------------------------------------------------------------------ */
-/* Jobs on leases: every child runs each job's watchdog; the lease's
- * holder does the work (ph_lease.h).                                  */
-
-typedef struct ph_job_t {
-    server_rec                *s;
-    int                        role;        /* PH_LEASE_* */
-    const char                *what;        /* for the log */
-    apr_interval_time_t        interval;    /* the job's own tick */
-    apr_interval_time_t        wedged;      /* a living holder's bound */
-    ap_watchdog_callback_fn_t *callback;
-    ph_lease_me_t              me;
-    int                        started;     /* callback STARTING was run */
-} ph_job_t;
-
-/* This process's jobs (each child its own copy). */
-static ph_job_t *ph_jobs[PH_LEASE_N];
-
-/* Whether the process @a pid that held a lease is still there to finish
- * what it was doing: not gone, not a zombie, a child of our parent (else
- * its pid was reused).  Without /proc, only kill() can tell. */
-static int ph_pid_alive(apr_uint32_t pid)
-{
-    char path[64], buf[512], *close_paren, state;
-    unsigned long ppid;
-    ssize_t n;
-    int fd;
-
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-        return 0;
-    }
-    apr_snprintf(path, sizeof(path), "/proc/%lu/stat", (unsigned long)pid);
-    if ((fd = open(path, O_RDONLY)) < 0) {
-        return 1;
-    }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0) {
-        return 1;
-    }
-    buf[n] = '\0';
-    /* "pid (comm) S ppid ...": comm may hold anything, so the last ')'. */
-    if ((close_paren = strrchr(buf, ')')) == NULL || close_paren[1] == '\0'
-        || close_paren[2] == '\0') {
-        return 1;
-    }
-    state = close_paren[2];
-    if (state == 'Z' || state == 'X' || state == 'x') {
-        return 0;
-    }
-    ppid = strtoul(close_paren + 3, NULL, 10);
-    return ppid == (unsigned long)getppid();
-}
-
-static void ph_job_tick(ph_job_t *j, apr_pool_t *pool)
-{
-    ph_lease_t *l;
-    ph_holder_e holder = PH_HOLDER_UNASKED;
-    apr_uint32_t ask, from = 0;
-    apr_time_t now = ph_mono_now(), age = 0;
-    int due = 0, from_live = 0;
-    ph_lease_e got;
-
-    if (!ph_runtime_ready()) {
-        return;
-    }
-    l = &ph_shared.table.hdr->leases[j->role];
-    /* The common case costs no lock: another child holds it, fresh. */
-    if (j->me.takes == 0 && ph_lease_idle(l, &j->me, now)) {
-        return;
-    }
-    /* Whether a stale holder lives is asked outside the lock. */
-    if ((ask = ph_lease_ask(l, &j->me, now)) != 0) {
-        holder = ph_pid_alive(ask) ? PH_HOLDER_ALIVE : PH_HOLDER_GONE;
-        /* Slow, not dead (a long SMTP exchange): no lock either, so that
-         * a hundred prefork children do not queue on it meanwhile. */
-        if (holder == PH_HOLDER_ALIVE && l->beat <= now
-            && now - l->beat < j->wedged) {
-            return;
-        }
-    }
-    if (ph_runtime_lock() != APR_SUCCESS) {
-        return;
-    }
-    now = ph_mono_now();
-    from = l->pid;
-    age = l->beat && l->beat <= now ? now - l->beat : 0;
-    got = ph_lease_look(l, &j->me, now, ask, holder, j->wedged, &from_live);
-    if (got != PH_LEASE_THEIRS) {
-        due = ph_lease_due(l, now, j->interval);
-    }
-    ph_unlock();
-
-    if (got == PH_LEASE_THEIRS) {
-        if (j->started) {
-            /* It was wedged past its bound and another child took over:
-             * whatever it was doing is dropped, at once. */
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, j->s,
-                         PHLOGNO(00162) "%s: process %" APR_PID_T_FMT
-                         " lost its lease to process %lu and stops", j->what,
-                         getpid(), (unsigned long)l->pid);
-            j->started = 0;
-            j->callback(AP_WATCHDOG_STATE_STOPPING, j->s, pool);
-        }
-        return;
-    }
-    if (got == PH_LEASE_TAKEN) {
-        if (from_live) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, j->s,
-                         PHLOGNO(00161) "%s: process %lu held it but has "
-                         "not renewed its lease for %" APR_TIME_T_FMT
-                         " ms though it lives (stopped or hung): process %"
-                         APR_PID_T_FMT " takes over", j->what,
-                         (unsigned long)from, apr_time_as_msec(age),
-                         getpid());
-        }
-        else {
-            ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, j->s,
-                         PHLOGNO(00160) "%s: process %" APR_PID_T_FMT
-                         " takes the lease (held by %lu, renewed %"
-                         APR_TIME_T_FMT " ms ago, %s)", j->what, getpid(),
-                         (unsigned long)from, apr_time_as_msec(age),
-                         from == 0 ? "nobody" : holder == PH_HOLDER_GONE
-                         ? "gone" : "of an older generation");
-        }
-        if (j->started) {
-            j->callback(AP_WATCHDOG_STATE_STOPPING, j->s, pool);
-        }
-        j->callback(AP_WATCHDOG_STATE_STARTING, j->s, pool);
-        j->started = 1;
-    }
-    if (due) {
-        j->callback(AP_WATCHDOG_STATE_RUNNING, j->s, pool);
-    }
-}
-
-static apr_status_t ph_job_callback(int state, void *data, apr_pool_t *pool)
-{
-    ph_job_t *j = data;
-    int gen = 0;
-
-    switch (state) {
-    case AP_WATCHDOG_STATE_STARTING:
-        ap_mpm_query(AP_MPMQ_GENERATION, &gen);
-        j->me.pid = (apr_uint32_t)getpid();
-        j->me.generation = gen;
-        j->me.takes = 0;
-        j->started = 0;
-        ph_jobs[j->role] = j;
-        break;
-    case AP_WATCHDOG_STATE_RUNNING:
-        ph_job_tick(j, pool);
-        break;
-    case AP_WATCHDOG_STATE_STOPPING:
-        /* Not given back: the lease passes when this process is gone
-         * (a moment), so nothing it still finishes is done twice. */
-        if (j->started) {
-            j->started = 0;
-            j->callback(AP_WATCHDOG_STATE_STOPPING, j->s, pool);
-        }
-        break;
-    }
-    return APR_SUCCESS;
-}
-
-int ph_watchdog_keep(int role)
-{
-    ph_job_t *j = role >= 0 && role < PH_LEASE_N ? ph_jobs[role] : NULL;
-    int mine;
-
-    if (j == NULL || !ph_runtime_ready()
-        || ph_runtime_lock() != APR_SUCCESS) {
-        return 0;
-    }
-    mine = ph_lease_renew(&ph_shared.table.hdr->leases[role], &j->me,
-                          ph_mono_now());
-    ph_unlock();
-    return mine;
-}
-
-apr_status_t ph_watchdog_leased(apr_pool_t *pconf, server_rec *s,
-                                const char *name, int role, const char *what,
-                                apr_interval_time_t interval,
-                                apr_interval_time_t wedged,
-                                ap_watchdog_callback_fn_t *callback)
-{
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *get_instance;
-    APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *register_callback;
-    ph_job_t *j;
-    ap_watchdog_t *w;
-    apr_status_t rv;
-
-    get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
-    register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
-    if (!get_instance || !register_callback) {
-        return APR_ENOTIMPL;
-    }
-    j = apr_pcalloc(pconf, sizeof(*j));
-    j->s = s;
-    j->role = role;
-    j->what = what;
-    j->interval = interval;
-    j->wedged = wedged;
-    j->callback = callback;
-    /* A child watchdog in every child (prefork has no parent ones); not
-     * mod_watchdog's singleton, whose handover waits up to ten seconds. */
-    rv = get_instance(&w, name, 0, 0, pconf);
-    if (rv == APR_SUCCESS) {
-        rv = register_callback(w, PH_JOB_LOOK, j, ph_job_callback);
-    }
-    return rv;
-}
-
-/* Keyed devices' seq floors at a start (see ph_device_seq_start): after
- * anything but a clean stop (@a lost) no beat signed before it passes. */
 static void ph_seq_floors(server_rec *s, ph_server_conf_t *c, int lost)
 {
     apr_uint64_t now_ms = (apr_uint64_t)apr_time_as_msec(apr_time_now());
@@ -496,6 +361,58 @@ static apr_status_t ph_apply_conf(server_rec *s, ph_server_conf_t *c,
     return APR_SUCCESS;
 }
 
+/* The parent's copy of the held files at a restart (the segment is made
+ * anew each generation): taken by a cleanup of the old generation's pconf
+ * (registered after the segment's, so it runs first), put back by the
+ * next ph_memq_setup.  At a stop they are lost, and said so (PH00159). */
+static pid_t ph_memq_owner;
+
+static apr_status_t ph_memq_retain(void *data)
+{
+    server_rec *s = data;
+    void *keep = ap_retained_data_get(PH_RETAINED_MEMQ);
+    ph_memq_t *q = ph_shared.memq;
+
+    if (q == NULL || getpid() != ph_memq_owner) {
+        return APR_SUCCESS;             /* a child's exit: not its copy */
+    }
+    if (keep == NULL) {
+        keep = ap_retained_data_create(PH_RETAINED_MEMQ, PH_MEMQ_SIZE);
+    }
+    memcpy(keep, q, PH_MEMQ_SIZE);
+    if (q->count && ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     PHLOGNO(00159) "httpd stops with %u files (%u bytes) "
+                     "held in memory that %s did not take: they are lost",
+                     q->count, q->used, ph_shared.conf
+                     ? ph_shared.conf->state_dir : "the state directory");
+    }
+    ph_shared.memq = NULL;
+    return APR_SUCCESS;
+}
+
+static void ph_memq_setup(apr_pool_t *pconf, server_rec *s, void *mem)
+{
+    void *keep = ap_retained_data_get(PH_RETAINED_MEMQ);
+
+    ph_memq_owner = getpid();
+    if (keep && ph_memq_attach(keep, PH_MEMQ_SIZE)) {
+        memcpy(mem, keep, PH_MEMQ_SIZE);
+        ph_shared.memq = ph_memq_attach(mem, PH_MEMQ_SIZE);
+        if (ph_shared.memq->count) {
+            ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                         PHLOGNO(00158) "%u files the disk did not take "
+                         "are still held in memory after the restart",
+                         ph_shared.memq->count);
+        }
+    }
+    else {
+        ph_shared.memq = ph_memq_init(mem, PH_MEMQ_SIZE);
+    }
+    /* A pre-cleanup: slotmem_shm detaches its segments in one. */
+    apr_pool_pre_cleanup_register(pconf, s, ph_memq_retain);
+}
+
 int ph_runtime_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                       int *cold)
 {
@@ -528,7 +445,8 @@ int ph_runtime_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
                                 + sizeof(ph_chan_stat_t)
                                   * (apr_size_t)(c->channels->nelts + 1)
                                 + sizeof(ph_beatto_stat_t)
-                                  * (apr_size_t)(c->beat_to->nelts + 1), 1,
+                                  * (apr_size_t)(c->beat_to->nelts + 1)
+                                + PH_MEMQ_SIZE, 1,
                                 0, pconf);
     }
     if (rv == APR_SUCCESS) {
@@ -596,6 +514,8 @@ int ph_runtime_attach(apr_pool_t *pconf, server_rec *s)
                                                   + c->channels->nelts + 1);
     memset(ph_shared.beatto_stats, 0, sizeof(ph_beatto_stat_t)
                                       * (apr_size_t)(c->beat_to->nelts + 1));
+    ph_memq_setup(pconf, s, (char *)(ph_shared.beatto_stats
+                                     + c->beat_to->nelts + 1));
     ph_shared.table.hdr->started = retained->started;
     ph_shared.table.hdr->started_mono = retained->started_mono;
     if (ph_apply_conf(s, c, retained->started) != APR_SUCCESS) {

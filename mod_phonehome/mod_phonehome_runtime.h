@@ -29,6 +29,7 @@
 #include "mod_phonehome_config.h"
 #include "ph_device.h"
 #include "ph_lease.h"
+#include "ph_memq.h"
 #include "ph_rate.h"
 #include "ph_table.h"
 
@@ -89,6 +90,22 @@ ph_chan_stat_t *ph_runtime_chan_stats(void);
 /** One ph_beatto_stat_t per PhoneHomeBeatTo line. */
 ph_beatto_stat_t *ph_runtime_beatto_stats(void);
 
+/** The files the state directory refused, held in memory (ph_memq.h;
+ *  lock the table to use it), and the directory's health. */
+ph_memq_t *ph_runtime_memq(void);
+
+/** Seconds between two log lines of one cause of a failing disk. */
+#define PH_LOG_EVERY 60
+
+/** Whether the failure @a rv at the call site PH<@a tag> is to be logged
+ *  now: once every PH_LOG_EVERY seconds per cause, across children.
+ *  *@a suppressed: the failures not logged since its last line. */
+int ph_runtime_log_due(apr_uint32_t tag, apr_status_t rv,
+                       apr_uint32_t *suppressed);
+
+/** " (and N times more since the last such line)", or "" for 0. */
+const char *ph_runtime_more(apr_pool_t *p, apr_uint32_t more);
+
 /** The device in slot @a id (the table must be locked to write it). */
 ph_device_t *ph_slot(void *baton, apr_uint32_t id);
 
@@ -109,31 +126,20 @@ const char *ph_dir(apr_pool_t *p, const char *sub);
  *  handler's answers, the status page's refusals); returns OK. */
 int ph_answer_line(request_rec *r, int status, const char *line);
 
-/** Append one JSON line to StateDir/events.log (one write, O_APPEND). */
+/** Append one JSON line to StateDir/events.log (one write, O_APPEND).
+ *  A line the disk refuses is held in memory (up to PH_EVENTS_HELD_MAX
+ *  bytes of it, behind any held before) and appended later by the store
+ *  room's flush; a line beyond that is lost and logged (PH00040). */
 void ph_events_log(server_rec *s, apr_pool_t *p, const char *json);
 
-/** How often every child's watchdog looks at a job's lease (mod_watchdog
- *  runs its callbacks no more often than every 100 ms anyway). */
-#define PH_JOB_LOOK         apr_time_from_msec(100)
+/** The held-file directory number of events.log's held lines (beside the
+ *  store's queue, outbox and dead), and the room they may take. */
+#define PH_EVENTS_HELD      3
+#define PH_EVENTS_HELD_MAX  (64 * 1024)
 
-/**
- * Put @a callback (a mod_watchdog callback, @a s its data) on a lease:
- * every child runs a watchdog @a name that looks at lease @a role
- * (PH_LEASE_*); only the holder runs @a callback, STARTING when it takes
- * the lease, RUNNING every @a interval (by whichever child), STOPPING when
- * its process stops or it lost the lease.  @a wedged: how long a holder
- * that lives may go without renewing before another child takes over.
- * @a what names the job in the log (PH00160-PH00162).
- */
-apr_status_t ph_watchdog_leased(apr_pool_t *pconf, server_rec *s,
-                                const char *name, int role, const char *what,
-                                apr_interval_time_t interval,
-                                apr_interval_time_t wedged,
-                                ap_watchdog_callback_fn_t *callback);
+/** Append @a line (newline included) to events.log; the result. */
+apr_status_t ph_events_append(apr_pool_t *p, const char *line);
 
-/** From inside a job, before each piece of work (a file to send): renew
- *  the lease; 0 if this process no longer holds it (stop at once). */
-int ph_watchdog_keep(int role);
 
 /* ------------------------------------------------------------------ */
 /* The lifecycle, called by mod_phonehome.c's hooks in this order        */

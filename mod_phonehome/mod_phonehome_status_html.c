@@ -28,6 +28,7 @@
 #include "mod_phonehome_route.h"
 #include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "mod_phonehome_status_html.h"
 #include "mod_phonehome_style.h"
 #include "mod_phonehome_status_view.h"
@@ -268,6 +269,7 @@ static void ph_html_summary(request_rec *r, const ph_view_t *v, int board)
 static void ph_html_health(request_rec *r, const ph_view_t *v)
 {
     apr_pool_t *p = r->pool;
+    apr_array_header_t *lines;
     int i;
 
     ap_rputs("<h2>Alerts</h2>\n<p class=\"outbox\">", r);
@@ -283,6 +285,11 @@ static void ph_html_health(request_rec *r, const ph_view_t *v)
                    v->sent == 1 ? "" : "s");
     }
     ap_rputs("</p>\n", r);
+    lines = ph_store_sentences(p, v->now);      /* a full disk */
+    for (i = 0; i < lines->nelts; i++) {
+        ap_rprintf(r, "<p class=\"error statedir\">%s</p>\n",
+                   ph_text_html(p, APR_ARRAY_IDX(lines, i, char *)));
+    }
     if (v->last_error[0]) {
         ap_rprintf(r, "<p class=\"error\">The last delivery error, %s: %s</p>"
                    "\n", ph_human_time(p, v->now, v->last_error_time),

@@ -26,6 +26,7 @@
 #include "mod_phonehome_route.h"
 #include "mod_phonehome_downtime.h"
 #include "mod_phonehome_runtime.h"
+#include "mod_phonehome_store.h"
 #include "mod_phonehome_status_text.h"
 #include "mod_phonehome_status_view.h"
 #include "ph_text.h"
@@ -108,14 +109,25 @@ static void ph_json_tail(request_rec *r, const ph_view_t *v)
 {
     apr_pool_t *p = r->pool;
     apr_array_header_t *ev = ph_recent_events(r);
+    ph_store_state_t st;
     int i;
 
+    ph_store_state(&st);
     ap_rprintf(r, "],\"outbox\":{\"queued\":%u,\"dead\":%u,\"sent\":%"
                APR_UINT64_T_FMT ",\"last_error\":%s,\"last_error_time\":%s},"
+               "\"state_dir\":{\"writable\":%s,\"error\":%s,"
+               "\"failing_since\":%s,\"memory_held\":%u,"
+               "\"memory_held_bytes\":%u,\"memory_bytes\":%u,"
+               "\"memory_overflow\":%" APR_UINT64_T_FMT ","
+               "\"write_failures\":%" APR_UINT64_T_FMT "},"
                "\"events\":[", v->queued, v->dead, v->sent,
                v->last_error[0] ? ph_text_json(p, v->last_error) : "null",
                ph_num_or_null(p, v->last_error_time != 0,
-                              ph_sec(v->last_error_time)));
+                              ph_sec(v->last_error_time)),
+               st.writable ? "true" : "false",
+               st.writable ? "null" : ph_text_json(p, ph_store_why(p, &st)),
+               ph_num_or_null(p, !st.writable, ph_sec(st.since)), st.held,
+               st.held_bytes, st.capacity, st.overflow, st.failures);
     for (i = 0; i < ev->nelts; i++) {
         ap_rvputs(r, i ? "," : "", APR_ARRAY_IDX(ev, i, char *), NULL);
     }
@@ -273,6 +285,7 @@ int ph_render_auto(request_rec *r, const ph_query_t *q)
 {
     apr_pool_t *p = r->pool;
     ph_view_t v;
+    ph_store_state_t st;
     ph_walk_t w;
     int i;
 
@@ -297,6 +310,17 @@ int ph_render_auto(request_rec *r, const ph_query_t *q)
         ap_rprintf(r, "PhoneHomeLastError: %s\nPhoneHomeLastErrorTime: %"
                    APR_INT64_T_FMT "\n", ph_text_oneline(p, v.last_error),
                    ph_sec(v.last_error_time));
+    }
+    ph_store_state(&st);
+    ap_rprintf(r, "PhoneHomeStateDirWritable: %d\nPhoneHomeMemoryHeld: %u\n"
+               "PhoneHomeMemoryHeldBytes: %u\nPhoneHomeMemoryOverflow: %"
+               APR_UINT64_T_FMT "\n", st.writable, st.held, st.held_bytes,
+               st.overflow);
+    if (!st.writable) {
+        ap_rprintf(r, "PhoneHomeStateDirError: %s\n"
+                   "PhoneHomeStateDirFailingSince: %" APR_INT64_T_FMT "\n",
+                   ph_text_oneline(p, ph_store_why(p, &st)),
+                   ph_sec(st.since));
     }
     if (v.nchan) {
         ap_rprintf(r, "PhoneHomeChannels: %d\n", v.nchan);
@@ -511,6 +535,7 @@ static void ph_metrics_beat(request_rec *r, const ph_view_t *v,
 int ph_render_metrics(request_rec *r, const ph_query_t *q)
 {
     ph_view_t v;
+    ph_store_state_t st;
     ph_metric_walk_t m;
     unsigned states = 0xf;
     int s, k, which = ph_runtime_conf()->metrics_devices;
@@ -541,6 +566,28 @@ int ph_render_metrics(request_rec *r, const ph_query_t *q)
     ph_metric_head(r, "phonehome_outbox_dead", "gauge",
                    "Alerts the outbox gave up on.");
     ap_rprintf(r, "phonehome_outbox_dead %u\n", v.dead);
+    ph_store_state(&st);
+    ph_metric_head(r, "phonehome_state_dir_writable", "gauge",
+                   "1 if the last write to PhoneHomeStateDir succeeded, 0 "
+                   "if it failed (a full disk, an I/O error).");
+    ap_rprintf(r, "phonehome_state_dir_writable %d\n", st.writable);
+    ph_metric_head(r, "phonehome_outbox_memory_held", "gauge",
+                   "Queue and outbox files the disk refused, held in memory "
+                   "and delivered from there.");
+    ap_rprintf(r, "phonehome_outbox_memory_held %u\n", st.held);
+    ph_metric_head(r, "phonehome_outbox_memory_held_bytes", "gauge",
+                   "Bytes of those files (of a fixed region).");
+    ap_rprintf(r, "phonehome_outbox_memory_held_bytes %u\n", st.held_bytes);
+    ph_metric_head(r, "phonehome_outbox_memory_overflow_total", "counter",
+                   "Files the disk refused that did not fit in memory "
+                   "either (they wait and are tried again).");
+    ap_rprintf(r, "phonehome_outbox_memory_overflow_total %" APR_UINT64_T_FMT
+               "\n", st.overflow);
+    ph_metric_head(r, "phonehome_state_dir_write_failures_total", "counter",
+                   "Writes to PhoneHomeStateDir that failed (each is "
+                   "logged once a minute at most).");
+    ap_rprintf(r, "phonehome_state_dir_write_failures_total %"
+               APR_UINT64_T_FMT "\n", st.failures);
     ph_metric_head(r, "phonehome_mails_sent_total", "counter",
                    "Alert mails accepted by the SMTP server since httpd "
                    "started or restarted.");

@@ -20,7 +20,11 @@ like $r->header('Content-Type'), qr{^application/json}, '?json is application/js
 is $r->header('Cache-Control'), 'no-store', 'status is not cacheable';
 my $s = eval { JSON::PP->new->decode($r->content) };
 ok $s, 'valid JSON' or diag $@;
-is_deeply [sort keys %$s], [sort qw(server_time started devices outbox events)], 'top-level keys';
+is_deeply [sort keys %$s], [sort qw(server_time started devices outbox state_dir events)], 'top-level keys';
+is_deeply [sort keys %{ $s->{state_dir} }],
+    [sort qw(writable error failing_since memory_held memory_held_bytes memory_bytes memory_overflow write_failures)],
+    'state_dir keys (the state directory\'s health, see t/fulldisk.t)';
+ok $s->{state_dir}{writable} && $s->{state_dir}{memory_held} == 0, 'a healthy disk: writable, nothing held in memory';
 ok abs($s->{server_time} - time) <= 2, 'server_time is now';
 ok $s->{started} <= $s->{server_time} && $s->{started} > time - 3600, 'started is epoch seconds';
 # The main test server mails nowhere (see extra.conf.in), so the outbox
