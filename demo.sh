@@ -120,6 +120,10 @@ PhoneHomeMailTo    me@example.com 9085551234@vtext.com
     SetHandler phonehome-status
     Require local
 </Location>
+<Location /phonehome-admin>
+    SetHandler phonehome-admin
+    Require local
+</Location>
 
 # For the demo: alerts within seconds, through the local mail catcher.
 PhoneHomeStateDir state
@@ -186,6 +190,9 @@ cat <<MSG
 mod_phonehome demo is running (httpd pid $(cat "$run/logs/httpd.pid")).
   Status page:   http://127.0.0.1:$port/phonehome-status   (also ?auto ?json ?metrics)
   Server status: http://127.0.0.1:$port/server-status
+  Admin:         http://127.0.0.1:$port/phonehome-admin/   (pause, resume, forget)
+                 curl -X POST -H 'X-PhoneHome-Admin: 1' -d for=3600 \\
+                     http://127.0.0.1:$port/phonehome-admin/devices/garage-pi/pause
   Send a beat:   curl "http://127.0.0.1:$port/raspberrypiPhoneHome?\$(date +%s)"
                  pi-client/phonehome --device NAME http://127.0.0.1:$port/raspberrypiPhoneHome
   Devices:       raspberrypi (the seed's curl line), garage-pi and kitchen-pi (the

@@ -83,21 +83,9 @@ static int ph_admin_post_config(apr_pool_t *pconf, apr_pool_t *plog,
  * wildcard, which have no plain prefix. */
 static const char *ph_admin_base(request_rec *r)
 {
-    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
-    apr_size_t n;
+    long n = ph_location_prefix(r);
 
-    if (cd->d == NULL || cd->d[0] != '/' || cd->r || cd->d_is_fnmatch) {
-        return NULL;
-    }
-    n = strlen(cd->d);
-    while (n > 1 && cd->d[n - 1] == '/') {
-        n--;
-    }
-    if (strncmp(r->uri, cd->d, n) != 0
-        || (r->uri[n] != '/' && r->uri[n] != '\0')) {
-        return NULL;
-    }
-    return apr_pstrmemdup(r->pool, cd->d, n == 1 ? 0 : n);
+    return n < 0 ? NULL : apr_pstrmemdup(r->pool, r->uri, n == 1 ? 0 : n);
 }
 
 /* The body of an action, at most PH_ADMIN_BODY_MAX bytes. */

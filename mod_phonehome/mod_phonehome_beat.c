@@ -110,27 +110,14 @@ static int ph_read_form(request_rec *r, const char **body, const char **why)
     return OK;
 }
 
-/* The device in the path: the first segment after the <Location>.  The
- * section's path is in core's per-dir config, since SetHandler (a core
- * directive) is all the section needs to hold; a LocationMatch or a
- * wildcard has no plain prefix, so there the path names no device. */
+/* The device in the path: the first segment after the <Location>; a
+ * LocationMatch or a wildcard has no plain prefix, so there the path names
+ * no device. */
 static const char *ph_path_device(request_rec *r)
 {
-    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
-    apr_size_t n;
+    long n = ph_location_prefix(r);
 
-    if (cd->d == NULL || cd->d[0] != '/' || cd->r || cd->d_is_fnmatch) {
-        return NULL;
-    }
-    n = strlen(cd->d);
-    while (n > 1 && cd->d[n - 1] == '/') {
-        n--;
-    }
-    if (strncmp(r->uri, cd->d, n) != 0
-        || (r->uri[n] != '/' && r->uri[n] != '\0')) {
-        return NULL;
-    }
-    return ph_beat_path_device(r->uri + n, r->pool);
+    return n < 0 ? NULL : ph_beat_path_device(r->uri + n, r->pool);
 }
 
 /* PhoneHomeRegisterLimit for the client address of @a r (IPv6 per

@@ -138,6 +138,25 @@ const char *ph_dir(apr_pool_t *p, const char *sub)
                : ph_shared.conf->state_dir;
 }
 
+long ph_location_prefix(request_rec *r)
+{
+    core_dir_config *cd = ap_get_core_module_config(r->per_dir_config);
+    apr_size_t n;
+
+    if (cd->d == NULL || cd->d[0] != '/' || cd->r || cd->d_is_fnmatch) {
+        return -1;
+    }
+    n = strlen(cd->d);
+    while (n > 1 && cd->d[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(r->uri, cd->d, n) != 0
+        || (r->uri[n] != '/' && r->uri[n] != '\0')) {
+        return -1;
+    }
+    return (long)n;
+}
+
 int ph_answer_line(request_rec *r, int status, const char *line)
 {
     r->status = status;

@@ -122,6 +122,12 @@ void ph_unlock(void);
  *  PhoneHomeStateDir; @a sub NULL: the directory itself. */
 const char *ph_dir(apr_pool_t *p, const char *sub);
 
+/** The length of the <Location> path @a r was mapped by that its URI
+ *  starts with (trailing slashes left out), or -1 for a LocationMatch, a
+ *  wildcard or a URI outside it.  The section's path is in core's per-dir
+ *  config, since SetHandler (a core directive) is all the section holds. */
+long ph_location_prefix(request_rec *r);
+
 /** Answer @a r with one plain-text line that nobody may cache (the beat
  *  handler's answers, the status page's refusals); returns OK. */
 int ph_answer_line(request_rec *r, int status, const char *line);

@@ -11,6 +11,7 @@
 
 #include "ph_admin.h"
 #include "ph_name.h"
+#include "ph_text.h"
 
 const char *ph_admin_action_name(int action)
 {
@@ -65,47 +66,6 @@ const char *ph_admin_path(apr_pool_t *p, const char *rest, int *action,
     return NULL;
 }
 
-static int ph_hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Decode a form value in place; NULL if an escape is bad or a NUL. */
-static char *ph_form_decode(char *s)
-{
-    char *in = s, *out = s;
-
-    while (*in) {
-        if (*in == '+') {
-            *out++ = ' ';
-            in++;
-        }
-        else if (*in == '%') {
-            int hi = ph_hexval(in[1]), lo = hi < 0 ? -1 : ph_hexval(in[2]);
-
-            if (lo < 0 || (hi == 0 && lo == 0)) {
-                return NULL;
-            }
-            *out++ = (char)(hi * 16 + lo);
-            in += 3;
-        }
-        else {
-            *out++ = *in++;
-        }
-    }
-    *out = '\0';
-    return s;
-}
-
 /* A whole number of 1 to 12 digits; -1 otherwise. */
 static apr_int64_t ph_form_number(const char *s)
 {
@@ -138,7 +98,7 @@ const char *ph_admin_form(apr_pool_t *p, const char *body, int action,
             continue;
         }
         *eq = '\0';
-        if ((val = ph_form_decode(eq + 1)) == NULL) {
+        if ((val = ph_form_decode(eq + 1, strlen(eq + 1), p)) == NULL) {
             return apr_pstrcat(p, "bad percent-escape in ", pair, "=", NULL);
         }
         if (strcmp(pair, "nonce") == 0) {

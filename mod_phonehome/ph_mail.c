@@ -321,14 +321,19 @@ static void ph_mail_part_intro(apr_array_header_t *lines, apr_pool_t *p,
     PH_LINE("");
 }
 
+/* A device's line in a part, CRLF included. */
+static apr_size_t ph_mail_part_len(apr_pool_t *p, const ph_mail_t *m, int i)
+{
+    return strlen(ph_mail_part_line(p, m, i)) + 2;
+}
+
 int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
                   ph_mail_t **parts)
 {
     apr_array_header_t *lines = apr_array_make(p, 16, sizeof(const char *));
-    apr_size_t head = 0, *len, used;
-    ph_mail_t probe, *out;
-    apr_pool_t *tmp;
-    int i, n, start;
+    apr_size_t head = 0;
+    ph_mail_t probe;
+    int i;
 
     /* A device's block in the whole form is well over 100 bytes (its
      * state, info, Device, Last call and MaxAge lines): more devices than
@@ -349,10 +354,22 @@ int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
     for (i = 0; i < lines->nelts; i++) {
         head += strlen(APR_ARRAY_IDX(lines, i, const char *)) + 2;
     }
+    return ph_mail_parts(p, m, head, max, ph_mail_part_len, 1, parts);
+}
+
+int ph_mail_parts(apr_pool_t *p, const ph_mail_t *m, apr_size_t head,
+                  apr_size_t max, ph_mail_len_fn *len_of, int msgids,
+                  ph_mail_t **parts)
+{
+    apr_size_t *len, used;
+    ph_mail_t *out;
+    apr_pool_t *tmp;
+    int i, n, start;
+
     len = apr_palloc(p, sizeof(*len) * m->n);
     apr_pool_create(&tmp, p);
     for (i = 0; i < m->n; i++) {
-        len[i] = strlen(ph_mail_part_line(tmp, m, i)) + 2;
+        len[i] = len_of(tmp, m, i);
         if (i % 1024 == 1023) {
             apr_pool_clear(tmp);
         }
@@ -372,7 +389,9 @@ int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
         out[n].events = m->events + start;
         out[n].displays = m->displays + start;
         out[n].part = n + 1;
-        out[n].msgid = apr_psprintf(p, "%s.%d", m->msgid, n + 1);
+        if (msgids) {
+            out[n].msgid = apr_psprintf(p, "%s.%d", m->msgid, n + 1);
+        }
         start = i;
     }
     for (i = 0; i < n; i++) {

@@ -69,6 +69,21 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m);
 int ph_mail_split(apr_pool_t *p, const ph_mail_t *m, apr_size_t max,
                   ph_mail_t **parts);
 
+/** The length in a part of device @a i of @a m (its line and separator). */
+typedef apr_size_t ph_mail_len_fn(apr_pool_t *p, const ph_mail_t *m, int i);
+
+/**
+ * The one split of a digest's devices into parts (mail and webhook):
+ * greedy, as many consecutive devices as fit in @a max bytes after a head
+ * of at most @a head bytes, each device's length from @a len_of; every
+ * part gets total, first, n, part and parts, and with @a msgids its own
+ * Message-ID ("<msgid>.<part>").
+ * @return the number of parts, in *parts (sharing m's arrays)
+ */
+int ph_mail_parts(apr_pool_t *p, const ph_mail_t *m, apr_size_t head,
+                  apr_size_t max, ph_mail_len_fn *len_of, int msgids,
+                  ph_mail_t **parts);
+
 /** The Subject of the hour's notice of @a folded alert events of
  *  undeclared devices that were held back (PhoneHomeArmAfter's cap). */
 const char *ph_mail_folded_subject(apr_pool_t *p, const char *monitor,

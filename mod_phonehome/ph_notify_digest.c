@@ -94,15 +94,21 @@ const char *ph_notify_json(apr_pool_t *p, const ph_mail_t *m, const char *id)
                         apr_array_pstrcat(p, devs, 0));
 }
 
+/* A device's entry in a document, counted with a comma (the digest's first
+ * entry has none: a byte is added for it), wherever a part puts it. */
+static apr_size_t ph_json_device_len(apr_pool_t *p, const ph_mail_t *m,
+                                     int i)
+{
+    return strlen(ph_json_device(p, m, i)) + (i == 0);
+}
+
 int ph_notify_split(apr_pool_t *p, int kind, const ph_mail_t *m,
                     apr_size_t max, ph_mail_t **parts)
 {
     const char *id = apr_psprintf(p, "%s.%d", m->msgid ? m->msgid : "",
                                   m->n);
-    apr_size_t head, used, *len;
+    apr_size_t head;
     ph_mail_t probe, *out;
-    apr_pool_t *tmp;
-    int i, n, start;
 
     out = apr_pmemdup(p, m, sizeof(*m));
     *parts = out;
@@ -126,34 +132,6 @@ int ph_notify_split(apr_pool_t *p, int kind, const ph_mail_t *m,
     probe.n = 1;
     head = strlen(ph_notify_json(p, &probe, id))
            - strlen(ph_json_device(p, m, 0)) + 6 * PH_NOTIFY_TEXT_MAX;
-    len = apr_palloc(p, sizeof(*len) * m->n);
-    apr_pool_create(&tmp, p);
-    for (i = 0; i < m->n; i++) {
-        len[i] = strlen(ph_json_device(tmp, m, i)) + (i == 0);
-        if (i % 1024 == 1023) {
-            apr_pool_clear(tmp);
-        }
-    }
-    apr_pool_destroy(tmp);
-    out = apr_pcalloc(p, sizeof(*out) * m->n);
-    for (n = 0, start = 0; start < m->n; n++) {
-        used = head + len[start];
-        for (i = start + 1; i < m->n && used + len[i] <= max; i++) {
-            used += len[i];
-        }
-        out[n] = *m;
-        out[n].total = m->n;
-        out[n].first = start;
-        out[n].n = i - start;
-        out[n].events = m->events + start;
-        out[n].displays = m->displays + start;
-        out[n].part = n + 1;
-        start = i;
-    }
-    for (i = 0; i < n; i++) {
-        out[i].parts = n;
-    }
-    *parts = out;
-    return n;
+    return ph_mail_parts(p, m, head, max, ph_json_device_len, 0, parts);
 }
 

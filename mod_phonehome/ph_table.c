@@ -43,7 +43,7 @@ apr_size_t ph_table_index_size(apr_uint32_t nslots)
 {
     return APR_ALIGN_DEFAULT(sizeof(ph_table_hdr_t))
         + (apr_size_t)ph_table_nbuckets(nslots) * sizeof(ph_bucket_t)
-        + (apr_size_t)nslots * sizeof(apr_uint32_t);
+        + APR_ALIGN_DEFAULT((apr_size_t)nslots * sizeof(apr_uint32_t));
 }
 
 void ph_table_attach(ph_table_t *t, void *index_mem)

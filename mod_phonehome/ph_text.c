@@ -208,3 +208,48 @@ const char *ph_text_oneline(apr_pool_t *p, const char *src)
     *end = '\0';
     return out;
 }
+
+static int ph_hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+char *ph_form_decode(const char *s, apr_size_t len, apr_pool_t *p)
+{
+    char *out = apr_palloc(p, len + 1);
+    apr_size_t i, o = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '+') {
+            out[o++] = ' ';
+        }
+        else if (s[i] == '%') {
+            int hi, lo;
+
+            if (i + 2 >= len) {
+                return NULL;
+            }
+            hi = ph_hexval(s[i + 1]);
+            lo = ph_hexval(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                return NULL;
+            }
+            out[o++] = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}

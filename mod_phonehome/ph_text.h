@@ -38,4 +38,9 @@ const char *ph_text_prom_label(apr_pool_t *p, const char *s);
  *  control characters become '?'. */
 const char *ph_text_oneline(apr_pool_t *p, const char *s);
 
+/** Form decoding (application/x-www-form-urlencoded) of [s, s+len):
+ *  '+' is a space, %XX a byte.  A bad escape or an encoded NUL is
+ *  malformed: NULL.  The beat's query and the admin forms use it. */
+char *ph_form_decode(const char *s, apr_size_t len, apr_pool_t *p);
+
 #endif /* PH_TEXT_H */

@@ -4,9 +4,8 @@
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
-use POSIX ();
 use LWP::UserAgent ();
-use PhTest qw(phonehome_conf private_httpd poll_until keepalive_beats);
+use PhTest qw(phonehome_conf private_httpd poll_until parallel_beats);
 use PhSmtp qw(start_smtp decode_subject);
 
 my $n = 2600;           # two full chunks of 1,024 and a part
@@ -37,23 +36,8 @@ sub auto {
 # Beat every device once, from $clients keep-alive connections at once.
 sub beat_all {
     my ($query) = @_;
-    my @pids;
-    for my $c (0 .. $clients - 1) {
-        my $pid = fork // die "fork: $!";
-        if ($pid == 0) {
-            my @paths;
-            for (my $i = $c; $i < $n; $i += $clients) {
-                push @paths, "/raspberrypiPhoneHome/big-$i$query";
-            }
-            my $ok = keepalive_beats('127.0.0.1', $h->{port}, @paths);
-            # _exit: no destructor of the parent's objects (the server) runs.
-            POSIX::_exit($ok == @paths ? 0 : 1);
-        }
-        push @pids, $pid;
-    }
-    my $all = 1;
-    for (@pids) { waitpid $_, 0; $all = 0 if $? }
-    return $all;
+    return parallel_beats($h->{port}, $clients,
+                          map { "/raspberrypiPhoneHome/big-$_$query" } 0 .. $n - 1);
 }
 
 sub events {

@@ -13,9 +13,8 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Encode ();
 use JSON::PP ();
-use POSIX ();
 use Time::HiRes qw(sleep time);
-use PhTest qw(phonehome_conf private_httpd poll_until keepalive_beats);
+use PhTest qw(phonehome_conf private_httpd poll_until parallel_beats);
 use PhHttp qw(start_http);
 use PhSmtp qw(start_smtp decode_subject);
 
@@ -44,22 +43,8 @@ EOC
 
 # Every device beats once, from $clients keep-alive connections at once.
 sub beat_all {
-    my @pids;
-    for my $c (0 .. $clients - 1) {
-        my $pid = fork // die "fork: $!";
-        if ($pid == 0) {
-            my @paths;
-            for (my $i = $c; $i < $n; $i += $clients) {
-                push @paths, "/raspberrypiPhoneHome/mo-$i";
-            }
-            my $ok = keepalive_beats('127.0.0.1', $h->{port}, @paths);
-            POSIX::_exit($ok == @paths ? 0 : 1);
-        }
-        push @pids, $pid;
-    }
-    my $all = 1;
-    for (@pids) { waitpid $_, 0; $all = 0 if $? }
-    return $all;
+    return parallel_beats($h->{port}, $clients,
+                          map { "/raspberrypiPhoneHome/mo-$_" } 0 .. $n - 1);
 }
 
 my $t0 = time;

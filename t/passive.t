@@ -60,6 +60,10 @@ ok poll_until(30, sub { subjects(qr/^Good : shop-feed/) == 1 }), 'Good mail: it 
 
 # Many fetches in one second are one beat: the lock is taken at most once
 # a second by a process (one keep-alive connection: one process).
+# They start in a second after the last beat's (the once-a-second rule
+# would fold them into it otherwise).
+ok poll_until(5, sub { time > (dev('shop-feed')->{last_seen} // time) }),
+   'a second after the last beat';
 my $b0 = dev('shop-feed')->{beats};
 my $ka = LWP::UserAgent->new(timeout => 10, keep_alive => 1);
 my $t0 = time;

@@ -4,6 +4,7 @@ package PhTest;
 # of their own (for what needs other global directives than the main test
 # server, or must fail to start).
 use strict;
+use POSIX ();
 use warnings FATAL => 'all';
 
 use Exporter 'import';
@@ -20,7 +21,8 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(phonehome_conf status_json device_of beat poll_until httpd_bin
                     base_conf module_so client_bin t_dir private_httpd
-                    config_test free_port keepalive_beats children_of);
+                    config_test free_port keepalive_beats children_of
+                    parallel_beats);
 
 sub t_dir { Apache::Test::vars('t_dir') }
 
@@ -80,6 +82,27 @@ sub beat {
         $req->header('Content-Length' => length $o{body});
     }
     return _ua()->request($req);
+}
+
+# GET every path once, from $clients keep-alive connections at once (one
+# forked process each, path i on connection i % $clients); true when every
+# one was answered 200.
+sub parallel_beats {
+    my ($port, $clients, @paths) = @_;
+    my @pids;
+    for my $c (0 .. $clients - 1) {
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            my @mine = @paths[grep { $_ % $clients == $c } 0 .. $#paths];
+            my $ok = keepalive_beats('127.0.0.1', $port, @mine);
+            # _exit: no destructor of the parent's objects (a server) runs.
+            POSIX::_exit($ok == @mine ? 0 : 1);
+        }
+        push @pids, $pid;
+    }
+    my $all = 1;
+    for (@pids) { waitpid $_, 0; $all = 0 if $? }
+    return $all;
 }
 
 # GET each path on one keep-alive connection to $host:$port (a new one
