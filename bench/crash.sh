@@ -17,17 +17,12 @@ stoppers=${STOPPERS:-12}
 beaters=${BEATERS:-8}
 port=${PORT:-8794}
 smtp_port=${SMTP_PORT:-8795}
-py=/usr/bin/python3
 sink_pid=
 trap 'bench_cleanup; [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; true' EXIT
 bench_machine
 for mpm in $mpms; do
     dir=$(mktemp -d /tmp/phonehome-bench.XXXXXX)
-    mkdir -p "$dir/mail"
-    "$py" "$top/t/smtp_sink.py" --port "$smtp_port" --dir "$dir/mail" --pidfile "$dir/sink.pid" &
-    sink_pid=$!
-    i=0
-    until [ -s "$dir/sink.pid" ] || [ "$i" -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    bench_smtp_sink "$dir" "$smtp_port"
     [ "$(id -u)" -eq 0 ] && chown -R www-data "$dir/mail"
     devs=
     k=1

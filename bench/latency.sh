@@ -13,18 +13,13 @@ sizes=${SIZES:-"10 100000"}
 probes=${PROBES:-8}
 port=${PORT:-8792}
 smtp_port=${SMTP_PORT:-8793}
-py=/usr/bin/python3
 sink_pid=
 trap 'bench_cleanup; [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; true' EXIT
 bench_machine
 echo "devices probe latency_ms (deadline -> mail accepted)"
 for n in $sizes; do
     dir=$(mktemp -d /tmp/phonehome-bench.XXXXXX)
-    mkdir -p "$dir/mail"
-    "$py" "$top/t/smtp_sink.py" --port "$smtp_port" --dir "$dir/mail" --pidfile "$dir/sink.pid" &
-    sink_pid=$!
-    i=0
-    until [ -s "$dir/sink.pid" ] || [ "$i" -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    bench_smtp_sink "$dir" "$smtp_port"
     bench_start "$dir" "$port" "$((n + 1))" "PhoneHomeMailFrom bench@example.com
 PhoneHomeMailTo me@example.com
 PhoneHomeSMTPServer 127.0.0.1:$smtp_port

@@ -101,6 +101,16 @@ bench_fill() {
     done
 }
 
+# A local SMTP server (t/smtp_sink.py) on port $2 keeping mails in $1/mail;
+# its pid in sink_pid.  Waits until it listens (its pid file).
+bench_smtp_sink() {
+    mkdir -p "$1/mail"
+    /usr/bin/python3 "$top/t/smtp_sink.py" --port "$2" --dir "$1/mail" --pidfile "$1/sink.pid" &
+    sink_pid=$!
+    tries=0
+    until [ -s "$1/sink.pid" ] || [ "$tries" -gt 50 ]; do sleep 0.1; tries=$((tries + 1)); done
+}
+
 bench_machine() {
     echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(date -u +%Y-%m-%d)"
 }
