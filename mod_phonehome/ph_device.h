@@ -22,7 +22,7 @@
 
 #include "ph_wire.h"
 
-#define PH_DEVICE_VERSION   6
+#define PH_DEVICE_VERSION   7
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -95,6 +95,11 @@ typedef struct ph_device_t {
     apr_byte_t   reported;          /* the state the watchdog last reported */
     apr_byte_t   paused_from;       /* the state a pause began in */
     apr_byte_t   version;           /* PH_DEVICE_VERSION */
+    /* Version 7 and later: every field added to the layout goes after
+     * `version`, so that the previous layout is this one's prefix and a
+     * snapshot of it is read by copying and zeroing the rest
+     * (ph_snapshot_from_v6).  Budget: the slot stays at most 484 bytes
+     * (512 a device with the index, free list and address table). */
 } ph_device_t;
 
 /** Lower-case name of a state as used in every status format. */

@@ -20,6 +20,7 @@
  * ph_fsm_rebase, fills since_mono from since; 0 pause fields: not
  * paused). */
 #define PH_V5_VERSION       5
+#define PH_V6_VERSION       6
 
 void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o)
 {
@@ -37,6 +38,17 @@ void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o)
     d->flags = o->flags;
     d->state = o->state;
     d->reported = o->reported;
+    d->version = d->name[0] ? PH_DEVICE_VERSION : 0;
+}
+
+void ph_snapshot_from_v6(ph_device_t *d, const ph_device_v6_t *o)
+{
+    apr_size_t tail = offsetof(ph_device_t, version) + 1;
+
+    /* Version 6 is today's layout up to `version`; what follows it is
+     * new and starts at 0. */
+    memcpy(d, o, tail);
+    memset((char *)d + tail, 0, sizeof(*d) - tail);
     d->version = d->name[0] ? PH_DEVICE_VERSION : 0;
 }
 
@@ -90,7 +102,7 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
     ph_snapshot_hdr_t h;
     apr_size_t body, size = sizeof(ph_device_t);
     apr_uint32_t i;
-    int v5;
+    int v5, v6;
 
     if (len < sizeof(h)) {
         return "too short";
@@ -100,12 +112,16 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
         return "not a snapshot";
     }
     v5 = h.version == PH_V5_VERSION && h.record_size == sizeof(ph_device_v5_t);
-    if (!v5 && (h.version != PH_DEVICE_VERSION
-                || h.record_size != sizeof(ph_device_t))) {
+    v6 = h.version == PH_V6_VERSION && h.record_size == sizeof(ph_device_v6_t);
+    if (!v5 && !v6 && (h.version != PH_DEVICE_VERSION
+                       || h.record_size != sizeof(ph_device_t))) {
         return "written by another version";
     }
     if (v5) {
         size = sizeof(ph_device_v5_t);
+    }
+    else if (v6) {
+        size = sizeof(ph_device_v6_t);
     }
     body = len - sizeof(h);
     if (body % size != 0 || body / size != h.count) {
@@ -125,6 +141,12 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
 
             memcpy(&o, rec, sizeof(o));
             ph_snapshot_from_v5(d, &o);
+        }
+        else if (v6) {
+            ph_device_v6_t o;
+
+            memcpy(&o, rec, sizeof(o));
+            ph_snapshot_from_v6(d, &o);
         }
         else {
             memcpy(d, rec, size);

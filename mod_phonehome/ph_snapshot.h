@@ -51,6 +51,42 @@ typedef struct ph_device_v5_t {
 /** A version-5 slot @a o as a slot of today's layout in @a d. */
 void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o);
 
+/** A slot of layout version 6 (440 bytes): today's layout up to and
+ *  including `version`; version 7 appends after it. */
+typedef struct ph_device_v6_t {
+    char         name[PH_NAME_MAX + 1];
+    char         remote_ip[PH_IP_MAX + 1];
+    char         user_agent[PH_UA_MAX + 1];
+    char         boot_id[PH_BOOT_MAX + 1];
+    apr_time_t   first_seen;
+    apr_time_t   last_seen;
+    apr_time_t   since;
+    apr_time_t   gap_start;
+    apr_time_t   last_mono;
+    apr_time_t   gap_mono;
+    apr_time_t   since_mono;
+    apr_int64_t  client_time;
+    apr_int64_t  skew;
+    apr_int64_t  uptime;
+    apr_uint64_t seq;
+    apr_uint64_t key_id;
+    apr_uint64_t beats;
+    ph_bucket_state_t rate;
+    apr_time_t   paused_until;
+    apr_time_t   pause_mono;
+    apr_time_t   fresh_mono;
+    apr_uint32_t max_age;
+    apr_uint16_t flags;
+    apr_byte_t   state;
+    apr_byte_t   reported;
+    apr_byte_t   paused_from;
+    apr_byte_t   version;
+} ph_device_v6_t;
+
+/** A version-6 slot @a o as a slot of today's layout in @a d: the fields
+ *  added since start at 0. */
+void ph_snapshot_from_v6(ph_device_t *d, const ph_device_v6_t *o);
+
 #define PH_SNAPSHOT_FILE    "state.snapshot"
 
 /** Encode @a n records; returns the buffer and its length. */

@@ -192,6 +192,65 @@ START_TEST(snapshot_reads_version_5)
 }
 END_TEST
 
+START_TEST(snapshot_reads_version_6)
+{
+    ph_device_t *devs = snap_devices(), *out;
+    apr_size_t len, hlen = 40, size6 = sizeof(ph_device_v6_t), i;
+    const char *buf;
+    char *v6;
+    apr_uint64_t sum;
+    apr_uint32_t n, v;
+    apr_time_t written;
+
+    /* The previous release's slot was 440 bytes: today's up to version. */
+    ck_assert_uint_eq(sizeof(ph_device_v6_t), 440);
+    ck_assert_uint_eq(offsetof(ph_device_v6_t, version),
+                      offsetof(ph_device_t, version));
+    devs[0].since_mono = SEC(77);
+    devs[0].paused_until = SEC(5000);
+    devs[0].paused_from = PH_STATE_UP;
+    buf = ph_snapshot_encode(pool, devs, 3, SEC(2000), &len);
+    v6 = apr_pcalloc(pool, hlen + 3 * size6);
+    memcpy(v6, buf, hlen);
+    for (i = 0; i < 3; i++) {
+        ph_device_v6_t o;
+
+        memset(&o, 0, sizeof(o));
+        memcpy(&o, &devs[i], offsetof(ph_device_v6_t, version));
+        o.version = devs[i].name[0] ? 6 : 0;
+        memcpy(v6 + hlen + i * size6, &o, size6);
+    }
+    v = 6;
+    memcpy(v6 + SNAP_VERSION_AT, &v, 4);
+    v = (apr_uint32_t)size6;
+    memcpy(v6 + SNAP_RECSIZE_AT, &v, 4);
+    sum = fnv64(v6 + hlen, 3 * size6);
+    memcpy(v6 + SNAP_CHECKSUM_AT, &sum, 8);
+
+    ck_assert_ptr_null(ph_snapshot_decode(pool, v6, hlen + 3 * size6, &out,
+                                          &n, &written));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(out[0].name, "kitchen-pi");
+    ck_assert_uint_eq(out[0].version, PH_DEVICE_VERSION);
+    ck_assert(out[0].since_mono == SEC(77));
+    ck_assert(out[0].paused_until == SEC(5000));
+    ck_assert_int_eq(out[0].paused_from, PH_STATE_UP);
+    ck_assert(out[0].last_seen == devs[0].last_seen);
+    ck_assert_uint_eq(out[0].max_age, 300);
+    ck_assert_str_eq(out[2].name, "garage");
+    ck_assert_int_eq(out[2].state, PH_STATE_DOWN);
+    ck_assert_str_eq(out[1].name, "");
+    ck_assert_uint_eq(out[1].version, 0);
+    /* Whatever today's layout adds after version starts at 0. */
+    for (i = offsetof(ph_device_t, version) + 1; i < sizeof(ph_device_t);
+         i++) {
+        ck_assert_int_eq(((const char *)&out[0])[i], 0);
+    }
+    ck_assert_ptr_nonnull(ph_snapshot_decode(pool, v6, hlen + 3 * size6 - 1,
+                                             &out, &n, &written));
+}
+END_TEST
+
 START_TEST(snapshot_decode_refuses)
 {
     ph_device_t *devs = snap_devices();
@@ -213,8 +272,8 @@ START_TEST(snapshot_decode_refuses)
     assert_snapshot_refused(patch32(buf, len, SNAP_VERSION_AT,
                                     PH_DEVICE_VERSION + 1), len,
                             "a newer version");
-    assert_snapshot_refused(patch32(buf, len, SNAP_VERSION_AT,
-                                    PH_DEVICE_VERSION - 1), len,
+    /* Version 4 and older are not read (5 and 6 are converted). */
+    assert_snapshot_refused(patch32(buf, len, SNAP_VERSION_AT, 4), len,
                             "an older version");
     assert_snapshot_refused(patch32(buf, len, SNAP_RECSIZE_AT,
                                     (apr_uint32_t)sizeof(ph_device_t) + 8),
@@ -288,6 +347,7 @@ Suite *test_snapshot_suite(void)
     tcase_add_test(tc, snapshot_round_trip);
     tcase_add_test(tc, snapshot_decode_refuses);
     tcase_add_test(tc, snapshot_reads_version_5);
+    tcase_add_test(tc, snapshot_reads_version_6);
     tcase_add_test(tc, snapshot_freshness);
     tcase_add_test(tc, snapshot_due_only_when_something_changed);
     return s;
