@@ -186,7 +186,8 @@ const char *ph_notice_subject(apr_pool_t *p, const ph_notice_t *n)
                         ph_mail_duration(p, ph_gap_sec(&n->dt)), n->monitor);
 }
 
-/* "Back (3): a, b, c" and, past the names given, "and N more". */
+/* "Back (3):" and the names, one a line (a long list of long display
+ * names on one line would pass SMTP's 998), then "and N more". */
 static const char *ph_notice_list(apr_pool_t *p, const char *label,
                                   apr_uint32_t count,
                                   const apr_array_header_t *names)
@@ -197,12 +198,12 @@ static const char *ph_notice_list(apr_pool_t *p, const char *label,
     int i;
 
     for (i = 0; i < shown && i < PH_NOTICE_NAMES; i++) {
-        out = apr_pstrcat(p, out, i ? ", " : " ",
+        out = apr_pstrcat(p, out, "\n  ",
                           APR_ARRAY_IDX(names, i, const char *), NULL);
     }
     if (count > (apr_uint32_t)i) {
         out = apr_psprintf(p, "%s%sand %u more (see the status page)", out,
-                           i ? ", " : " ", count - (apr_uint32_t)i);
+                           i ? "\n  " : " ", count - (apr_uint32_t)i);
     }
     return out;
 }

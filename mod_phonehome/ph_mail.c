@@ -102,7 +102,32 @@ const char *ph_mail_encode_header(apr_pool_t *p, const char *value)
     return apr_array_pstrcat(p, words, 0);
 }
 
-/* Lines joined with CRLF, the last one ended too. */
+/* How much of a line of @a n bytes goes on one line of mail: all of it
+ * when it fits in SMTP's 998, else up to the last space that fits, else
+ * up to the last UTF-8 character boundary that fits. */
+static apr_size_t ph_line_cut(const char *l, apr_size_t n)
+{
+    apr_size_t cut = PH_MAIL_LINE_MAX;
+
+    if (n <= PH_MAIL_LINE_MAX) {
+        return n;
+    }
+    while (cut > PH_MAIL_LINE_MAX / 2 && l[cut] != ' ') {
+        cut--;
+    }
+    if (l[cut] != ' ') {
+        cut = PH_MAIL_LINE_MAX;
+        while (cut > 1 && ((unsigned char)l[cut] & 0xC0) == 0x80) {
+            cut--;
+        }
+    }
+    return cut;
+}
+
+/* Lines joined with CRLF, the last one ended too.  A line longer than
+ * SMTP allows (RFC 5321 4.5.3.1.6: 998 bytes and CRLF) is broken into
+ * several, so that no composed mail has a line a server must refuse or
+ * cut; a space at a break is dropped. */
 static const char *ph_join_crlf(apr_pool_t *p, const apr_array_header_t *lines)
 {
     apr_size_t len = 0, at = 0;
@@ -110,16 +135,31 @@ static const char *ph_join_crlf(apr_pool_t *p, const apr_array_header_t *lines)
     int i;
 
     for (i = 0; i < lines->nelts; i++) {
-        len += strlen(APR_ARRAY_IDX(lines, i, const char *)) + 2;
+        apr_size_t n = strlen(APR_ARRAY_IDX(lines, i, const char *));
+
+        len += n + 2 + 2 * (n / (PH_MAIL_LINE_MAX / 2));
     }
     out = apr_palloc(p, len + 1);
     for (i = 0; i < lines->nelts; i++) {
         const char *l = APR_ARRAY_IDX(lines, i, const char *);
         apr_size_t n = strlen(l);
 
-        memcpy(out + at, l, n);
-        memcpy(out + at + n, "\r\n", 2);
-        at += n + 2;
+        for (;;) {
+            apr_size_t cut = ph_line_cut(l, n);
+
+            memcpy(out + at, l, cut);
+            memcpy(out + at + cut, "\r\n", 2);
+            at += cut + 2;
+            if (cut == n) {
+                break;
+            }
+            l += cut;
+            n -= cut;
+            if (*l == ' ') {
+                l++;
+                n--;
+            }
+        }
     }
     out[at] = '\0';
     return out;

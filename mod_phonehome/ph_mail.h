@@ -27,6 +27,10 @@
 
 #include "ph_event.h"
 
+/** The longest line of a composed mail, CRLF not counted (RFC 5321): a
+ *  longer body line is broken, at a space where one is near. */
+#define PH_MAIL_LINE_MAX    998
+
 typedef struct ph_mail_t {
     const char               *from;
     const apr_array_header_t *to;           /* const char * */

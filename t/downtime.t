@@ -119,14 +119,14 @@ like decode_subject($mails[0]{headers}{subject}), qr/^Monitor was down for \d+ s
 like $body, qr/^Stopped: \Q${\ utc($dt->{stopped})}\E \(last sign of life: it crashed or lost power\)$/m,
      'the mail says when it stopped, and that it was not a clean stop';
 like $body, qr/^Back: \Q${\ utc($dt->{back})}\E$/m, 'and when it came back';
-like $body, qr/^Back since the start \(3\): pi-1 \(Raspberry Pi phone home\), pi-2 \(Raspberry Pi phone home\), pi-3 \(Raspberry Pi phone home\)$/m,
+like $body, qr/^Back since the start \(3\):\r?\n  pi-1 \(Raspberry Pi phone home\)\r?\n  pi-2 \(Raspberry Pi phone home\)\r?\n  pi-3 \(Raspberry Pi phone home\)$/m,
      'the devices back';
-like $body, qr/^Still silent, now down \(1\): quiet \(Raspberry Pi phone home\)$/m,
+like $body, qr/^Still silent, now down \(1\):\r?\n  quiet \(Raspberry Pi phone home\)$/m,
      'the device still silent';
 my ($hook) = hook_notices();
 my $doc = JSON::PP->new->decode($hook->{body});
 is $doc->{event}, 'monitor_downtime', 'the webhook document is a monitor_downtime';
-like $doc->{text}, qr/^Still silent, now down \(1\): quiet/m, 'naming the silent device';
+like $doc->{text}, qr/^Still silent, now down \(1\):\n  quiet/m, 'naming the silent device';
 like $doc->{text}, qr/^Stopped: \Q${\ utc($dt->{stopped})}\E/m, 'and the stop time';
 like $doc->{title}, qr/^Monitor was down for /, 'under the same title';
 my $auto = LWP::UserAgent->new->get("$b/phonehome-status?auto")->decoded_content;
@@ -161,7 +161,7 @@ ok beating_until(40, sub { notices() >= 2 && hook_notices() >= 2 && settled() })
 ok beating_until(10, \&settled), 'nothing more waits to be sent';
 my @n = grep { decode_subject($_->{headers}{subject}) =~ /^Monitor was down/ } $smtp->mails;
 like $n[-1]{body}, qr/^Stopped: .* \(a clean stop\)$/m, 'it says the stop was clean';
-like $n[-1]{body}, qr/^Still silent, now down \(1\): quiet /m, 'and names quiet';
+like $n[-1]{body}, qr/^Still silent, now down \(1\):\r?\n  quiet /m, 'and names quiet';
 is scalar(grep { /^Error : / } subjects()), 1, 'still only the one Error of part 2';
 $j = status_json($b);
 is scalar @{ $j->{downtimes} }, 2, 'two downtimes on the status page'

@@ -143,9 +143,10 @@ START_TEST(notice_names_and_times)
                                  "(last sign of life: it crashed or lost "
                                  "power)\n"));
     ck_assert_ptr_nonnull(strstr(text, "Back: 2026-12-02 05:02:03 UTC\n"));
-    ck_assert_ptr_nonnull(strstr(text, "Back since the start (2): pi-1, "
-                                 "pi-2\n"));
-    ck_assert_ptr_nonnull(strstr(text, "Still silent, now down (1): quiet\n"));
+    ck_assert_ptr_nonnull(strstr(text, "Back since the start (2):\n"
+                                 "  pi-1\n  pi-2\n"));
+    ck_assert_ptr_nonnull(strstr(text, "Still silent, now down (1):\n"
+                                 "  quiet\n"));
     ck_assert_ptr_null(strstr(text, "within their MaxAge"));
     n.dt.clean = 1;
     n.dt.nwaiting = 4;
@@ -190,6 +191,109 @@ START_TEST(notice_is_bounded)
     ck_assert_uint_le(strlen(text), PH_NOTICE_MAX);
     ck_assert_ptr_nonnull(strstr(text, "and 499950 more (see the status "
                                  "page)"));
+}
+END_TEST
+
+/* The longest line of a composed mail (CRLF not counted). */
+static apr_size_t longest_line(const char *msg)
+{
+    apr_size_t most = 0;
+    const char *at = msg, *eol;
+
+    while ((eol = strstr(at, "\r\n")) != NULL) {
+        if ((apr_size_t)(eol - at) > most) {
+            most = (apr_size_t)(eol - at);
+        }
+        at = eol + 2;
+    }
+    return most;
+}
+
+/* SMTP allows 998 bytes a line: no mail of any kind composes a longer
+ * one, whatever the names (a notice of 50 long display names on one line
+ * went to dead/), and a long line breaks at a space or between whole
+ * UTF-8 characters. */
+START_TEST(mail_lines_fit_smtp)
+{
+    apr_array_header_t *names = apr_array_make(pool, 100, sizeof(char *));
+    apr_array_header_t *to = apr_array_make(pool, 1, sizeof(char *));
+    const char *long_disp = apr_psprintf(pool, "%s %s", repeat('d', 900),
+                                         repeat('e', 900));
+    const char *disp[3], *msg, *body, *utf8 = "";
+    ph_event_t e[3];
+    const ph_event_t *ev[3];
+    ph_notice_t n;
+    ph_mail_t m;
+    int i;
+
+    APR_ARRAY_PUSH(to, const char *) = "me@example.com";
+    for (i = 0; i < PH_NOTICE_NAMES; i++) {
+        APR_ARRAY_PUSH(names, const char *) = apr_psprintf(pool,
+            "%s (%s)", repeat('n', 63), repeat('m', 130));
+    }
+    memset(&n, 0, sizeof(n));
+    n.monitor = "Raspberry Pi phone home";
+    n.dt.stopped = apr_time_from_sec(1000);
+    n.dt.back = apr_time_from_sec(2000);
+    n.dt.nback = n.dt.nsilent = PH_NOTICE_NAMES;
+    n.back = n.silent = names;
+    memset(&m, 0, sizeof(m));
+    m.from = "pialert@example.com";
+    m.to = to;
+    m.monitor = n.monitor;
+    m.now = apr_time_from_sec(2000);
+    m.msgid = "1-2-downtime";
+    msg = ph_mail_notice(pool, &m, ph_notice_subject(pool, &n),
+                         ph_notice_text(pool, &n));
+    ck_assert_uint_le(longest_line(msg), PH_MAIL_LINE_MAX);
+    ck_assert_ptr_nonnull(strstr(msg, apr_psprintf(pool, "\r\n  %s (%s)\r\n",
+                                                   repeat('n', 63),
+                                                   repeat('m', 130))));
+
+    /* Error, Good and a digest, with display names longer than a line. */
+    for (i = 0; i < 3; i++) {
+        mail_event(&e[i], i == 1 ? PH_EV_UP : PH_EV_DOWN,
+                   apr_psprintf(pool, "pi-%d", i), apr_time_from_sec(2000));
+        ev[i] = &e[i];
+        disp[i] = long_disp;
+    }
+    mail_init(&m, 1, ev, disp, to);
+    ck_assert_uint_le(longest_line(ph_mail_compose(pool, &m)),
+                      PH_MAIL_LINE_MAX);
+    mail_init(&m, 1, ev + 1, disp, to);
+    ck_assert_uint_le(longest_line(ph_mail_compose(pool, &m)),
+                      PH_MAIL_LINE_MAX);
+    e[1].kind = PH_EV_DOWN;
+    mail_init(&m, 3, ev, disp, to);
+    msg = ph_mail_compose(pool, &m);
+    ck_assert_uint_le(longest_line(msg), PH_MAIL_LINE_MAX);
+    /* Broken at the space: both halves whole, the space dropped. */
+    ck_assert_ptr_nonnull(strstr(msg, apr_psprintf(pool, "%s\r\n%s",
+                                                   repeat('d', 900),
+                                                   repeat('e', 900))));
+    ck_assert_uint_le(longest_line(ph_mail_folded(pool, &m, 37, 10)),
+                      PH_MAIL_LINE_MAX);
+
+    /* A line of 3,000 bytes of two-byte characters and no space: broken
+     * between characters, nothing lost. */
+    for (i = 0; i < 1500; i++) {
+        utf8 = apr_pstrcat(pool, utf8, "\xc3\xa9", NULL);
+    }
+    msg = ph_mail_notice(pool, &m, "T", utf8);
+    ck_assert_uint_le(longest_line(msg), PH_MAIL_LINE_MAX);
+    body = strstr(msg, "\r\n\r\n") + 4;
+    {
+        const char *at = body, *eol;
+        apr_size_t total = 0;
+
+        while ((eol = strstr(at, "\r\n")) != NULL) {
+            ck_assert_int_eq(((eol - at) % 2), 0);
+            ck_assert((unsigned char)at[0] == 0xc3);
+            total += (apr_size_t)(eol - at);
+            at = eol + 2;
+        }
+        ck_assert_uint_eq(total, 3000);
+    }
 }
 END_TEST
 
@@ -255,5 +359,6 @@ Suite *test_downtime_suite(void)
     tcase_add_test(tc, notice_names_and_times);
     tcase_add_test(tc, notice_is_bounded);
     tcase_add_test(tc, notice_as_mail_and_channel_request);
+    tcase_add_test(tc, mail_lines_fit_smtp);
     return s;
 }
