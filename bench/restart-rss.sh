@@ -6,8 +6,8 @@
 # (/proc/PID/status) after each.  BARE=1 runs the same httpd with
 # "LoadModule phonehome_module" commented out (httpd alone), to tell
 # httpd's own growth from ours.  COLD=1 stops it after the fill and
-# starts it again (the snapshot restored) before the restarts.  MALLOC_STATS=1 also prints glibc's
-# in-use bytes of the parent (gdb, call malloc_stats) at the end.
+# starts it again (the snapshot read) before the restarts.
+# Needs wrk, curl; run as root (the children run as www-data).
 #
 #   bench/restart-rss.sh      (after make; DEVICES=10000 RESTARTS=8)
 set -eu
@@ -87,7 +87,3 @@ while [ "$k" -le "$restarts" ]; do
     echo "$k $(rss)"
     k=$((k + 1))
 done
-if [ "${MALLOC_STATS:-0}" = 1 ] && command -v gdb >/dev/null; then
-    gdb -q -batch -p "$pid" -ex 'call (void)malloc_stats()' >/dev/null 2>"$dir/mstats" || true
-    grep -A3 '^Total' "$dir/mstats" || cat "$dir/mstats"
-fi
