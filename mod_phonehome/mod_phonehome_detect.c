@@ -197,10 +197,11 @@ static apr_status_t ph_snapshot_restore_in(server_rec *s, apr_pool_t *p,
 
 /* The restore reads the file, decodes it and copies the live table: up to
  * three times the table (4.6 MB of it stayed at 10,000 devices, 8.7 MB at
- * 20,000 slots: bench/RESULTS.md).  Not in ptemp: the parent's allocator keeps what its pools free (no
- * max_free), so that would stay in the parent for its whole life, and in
- * every child it forks.  A pool with an allocator of its own gives it back
- * to malloc, which unmaps blocks that large. */
+ * 20,000 slots: bench/RESULTS.md).  Not in ptemp: the parent's allocator
+ * keeps what its pools free (no max_free), so that would stay in the
+ * parent for its whole life, and in every child it forks.  A pool with an
+ * allocator of its own gives it back to malloc, which unmaps blocks that
+ * large. */
 apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *ptemp,
                                  apr_uint32_t nslots)
 {
