@@ -353,9 +353,16 @@ static void ph_mail_part_intro(apr_array_header_t *lines, apr_pool_t *p,
     PH_LINE(apr_psprintf(p, "%s: %d devices are now in state: %s",
                          m->monitor, m->total,
                          ph_event_word(m->events[0]->kind)));
-    PH_LINE(apr_psprintf(p, "This is part %d of %d: devices %d to %d of "
-                         "them, one a line (the status page lists them all)",
-                         m->part, m->parts, m->first + 1, m->first + m->n));
+    if (m->parts > 1) {
+        PH_LINE(apr_psprintf(p, "This is part %d of %d: devices %d to %d of "
+                             "them, one a line (the status page lists them "
+                             "all)", m->part, m->parts, m->first + 1,
+                             m->first + m->n));
+    }
+    else {
+        PH_LINE("They are listed one a line (the status page has more on "
+                "each)");
+    }
     PH_LINE(apr_pstrcat(p, "Time: ", ph_mail_date1(p, m->now), NULL));
     PH_LINE("- sent from mod_phonehome");
     PH_LINE("");
@@ -461,7 +468,9 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
     const char *word = ph_event_word(m->events[0]->kind);
     int i;
 
-    if (m->parts > 1) {
+    /* A split digest (ph_mail_split), even of one part: its whole form
+     * did not fit, so one line a device. */
+    if (m->parts >= 1) {
         ph_mail_part_intro(lines, p, m);
         for (i = 0; i < m->n; i++) {
             PH_LINE(ph_mail_part_line(p, m, i));

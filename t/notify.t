@@ -277,7 +277,12 @@ EOC
     is beat('/raspberrypiPhoneHome/order-pi', base => $h->base)->code, 200, 'the device comes back at once';
     ok poll_until(30, sub { events_log($h) =~ /"event":"notify_queued".*"event":"notify_queued"/s }),
        'the Good is queued while the Error waits for its retry';
+    # Then nothing beats, so MaxAge 2 later the device is down again: on a
+    # slow machine that next Error is queued before the Good has gone (it
+    # waits out the Retry-After) and follows it at once.  The order of the
+    # first three is the point.
     my @r = $rx->wait_requests(3, 60);
+    splice @r, 3 if @r > 3;
     is_deeply [map { decode_subject($_->{headers}{title} // '') =~ /^(\w+)/ ? "$1 $_->{status}" : '?' } @r],
               ['Error 503', 'Error 200', 'Good 200'], 'Error, Error again, then Good: never out of order';
     $h->stop;

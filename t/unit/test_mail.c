@@ -676,6 +676,23 @@ START_TEST(mail_mass_outage_is_split)
         }
     }
     ck_assert_int_eq(named, N);
+    /* Too big whole (589 kB: a second digest of t/massoutage.t), small
+     * enough one a line to make one part: that one part, one a line,
+     * not the whole form it was split from. */
+    mail_init(&m, 2484, ev, disp, rcpt_list(two_rcpt));
+    ck_assert_uint_gt(strlen(ph_mail_compose(pool, &m)), PH_MAIL_PART_MAX);
+    ck_assert_int_eq(ph_mail_split(pool, &m, PH_MAIL_PART_MAX, &parts), 1);
+    {
+        const char *msg = ph_mail_compose(pool, &parts[0]), *head, *body;
+
+        ck_assert_uint_le(strlen(msg), PH_MAIL_PART_MAX);
+        mail_split(msg, &head, &body);
+        ck_assert_str_eq(mail_header_raw(head, "Subject"),
+                         "Error : 2484 devices (Raspberry Pi phone home)");
+        ck_assert_ptr_null(strstr(body, "part 1 of 1"));
+        ck_assert_ptr_nonnull(strstr(body, "\r\nSite 2483 (site-02483): Last call was "));
+        ck_assert_ptr_null(strstr(body, "Additional info"));
+    }
     /* A digest that fits is one mail, as before. */
     mail_init(&m, 3, ev, disp, rcpt_list(two_rcpt));
     ck_assert_int_eq(ph_mail_split(pool, &m, PH_MAIL_PART_MAX, &parts), 1);
