@@ -1,3 +1,6 @@
+# ph-test: one-mpm
+# (a memory measurement: under the sanitized pass, ASan's allocator and
+# quarantine make the figures its own, so it runs in the plain pass only)
 # The httpd parent's memory across generations (issue 15's soak): a cold
 # start that reads the snapshot beside a 20,000-slot table leaves the
 # parent's private memory (RssAnon) within a few MB of a start without one
