@@ -66,7 +66,9 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m);
  * A digest as the mails to send, each at most @a max bytes as composed
  * (ph_mail_compose): @a m itself when it fits, else parts of consecutive
  * devices, one line each ("Error : 20000 devices (monitor), part 2 of 9"),
- * every device in exactly one part.  @a max must leave room for the
+ * every device in exactly one part (a single part too: parts is then 1,
+ * and it is composed one line a device, without "part 1 of 1").  @a max
+ * must leave room for the
  * header and one device line (PH_MAIL_PART_MAX does).
  * @return the number of parts, in *parts (ph_mail_t, sharing m's arrays)
  */
