@@ -15,10 +15,10 @@ use POSIX qw(EIO);
 use PhTest ();
 use PhDisk qw(full_disk_scenario fiu_ctrl fiu_libs);
 
-my @libs = fiu_libs();
-ok -e $_, "libfiu is installed ($_; Debian's libfiu0)" for @libs;
-ok -x '/usr/bin/fiu-ctrl', "fiu-ctrl is installed (Debian's fiu-utils)";
 my $dir = PhTest::t_dir() . '/private/diskfault';
+my @libs = fiu_libs($dir);
+ok -e $_, "preload $_ is there (Debian's libfiu0; t/lib/fiu_warm.c)" for @libs;
+ok -x '/usr/bin/fiu-ctrl', "fiu-ctrl is installed (Debian's fiu-utils)";
 my $prefix = "$dir/fiu";
 make_path($dir);
 full_disk_scenario(

@@ -51,9 +51,9 @@ if ($mnt ne '') {
     remove_tree($state);
 }
 else {
-    my @libs = fiu_libs();
-    ok -e $_, "libfiu is installed ($_; Debian's libfiu0)" for @libs;
     my $dir = PhTest::t_dir() . '/private/fulldisk';
+    my @libs = fiu_libs($dir);
+    ok -e $_, "preload $_ is there (Debian's libfiu0; t/lib/fiu_warm.c)" for @libs;
     my $prefix = "$dir/fiu";
     make_path($dir);
     $h = full_disk_scenario(

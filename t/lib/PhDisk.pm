@@ -19,6 +19,9 @@ use Exporter 'import';
 use Test::More;
 use Time::HiRes qw(time);
 use LWP::UserAgent;
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use File::Spec;
 
 use PhTest qw(phonehome_conf private_httpd status_json device_of beat poll_until free_port);
 use PhSmtp qw(start_smtp decode_subject);
@@ -34,9 +37,17 @@ sub _get {
     return $res->is_success ? $res->decoded_content : '';
 }
 
-# libfiu's preload libraries (Debian's libfiu0), as fiu-run sets them.
+# libfiu's preload libraries (Debian's libfiu0), as fiu-run sets them,
+# after t/lib/fiu_warm.c built into $dir (see there: without it, libfiu's
+# preload deadlocks about one child in four at its start).
 sub fiu_libs {
-    my @libs = map { "/usr/lib/fiu/$_" } qw(fiu_run_preload.so fiu_posix_preload.so);
+    my ($dir) = @_;
+    my $src = File::Spec->catfile(dirname(__FILE__), 'fiu_warm.c');
+    my $so = "$dir/fiu_warm.so";
+    make_path($dir);
+    system('cc', '-shared', '-fPIC', '-O2', '-o', $so, $src) == 0
+        or die "cc $src: cannot build the preload that keeps libfiu from deadlocking\n";
+    my @libs = ($so, map { "/usr/lib/fiu/$_" } qw(fiu_run_preload.so fiu_posix_preload.so));
     return @libs;
 }
 
