@@ -40,8 +40,15 @@ ok poll_until(60, sub { devices() == 300 }), 'all 300 in the table';
 my $first = mem('RssAnon');
 ok $first > 0, "parent RssAnon after a start without a snapshot: $first kB";
 
+# The snapshot is written by the detection watchdog: at its first tick,
+# then as the table changes, and at a stop by the child that holds the
+# detection.  A stop before that first tick (300 beats can take less than
+# its half second) finds no holder and leaves no snapshot, and then the
+# cold start below would read none: wait for the detection to run.
+my $snap = $h->dir . '/state/state.snapshot';
+ok poll_until(30, sub { -s $snap }), 'the detection wrote its first snapshot';
 ok $h->stop, 'graceful-stop';
-ok -s $h->dir . '/state/state.snapshot', 'the stop wrote the snapshot';
+ok -s $snap, 'the stop left the snapshot';
 ok $h->start, 'a cold start';
 my $cold = mem('RssAnon');
 diag "parent RssAnon: $first kB after the first start, $cold kB after the cold start";
