@@ -62,8 +62,9 @@ const char *ph_conf_display(apr_pool_t *p, const char *arg);
 
 /** One PhoneHomeDevice option, "MaxAge=300", "Name=Kitchen Pi",
  *  "MailTo=a@x,b@y", "Key=/etc/phonehome/kitchen.key",
- *  "Notify=phone,mail" or "Flap=3/60" (Flap=Off); key files are only checked for readability by the
- *  glue, and Notify= names against the channels once all are known. */
+ *  "Notify=phone,mail" or "Flap=3/60" (Flap=Off); key files are only
+ *  checked for readability by the glue, and Notify= names against the
+ *  channels once all are known. */
 const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
                                   const char *opt);
 

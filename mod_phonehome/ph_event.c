@@ -56,7 +56,9 @@ static int ph_event_flap(int kind)
  * addresses and boot ids were checked when they came in. */
 const char *ph_event_format(apr_pool_t *p, const ph_event_t *e)
 {
-    const char *line = apr_psprintf(p, PH_EVENT_TAG " %d %d %" APR_TIME_T_FMT " %s %"
+    const char *line;
+
+    line = apr_psprintf(p, PH_EVENT_TAG " %d %d %" APR_TIME_T_FMT " %s %"
                         APR_TIME_T_FMT " %" APR_TIME_T_FMT " %u %d %d %"
                         APR_INT64_T_FMT " %d %" APR_INT64_T_FMT " %s %s",
                         e->kind, e->former, e->time, e->name, e->last_seen,
