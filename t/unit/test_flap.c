@@ -371,6 +371,37 @@ START_TEST(flap_mail)
 }
 END_TEST
 
+/* Channels: the title is the subject; a webhook says flap or flap_end
+ * and the device's state. */
+START_TEST(flap_channels)
+{
+    ph_event_t e;
+    const ph_event_t *ev[1] = { &e };
+    const char *disp[1] = { "Kitchen Pi" };
+    const char *title, *text, *json;
+    ph_mail_t m;
+
+    mail_event(&e, PH_EV_FLAP, "kitchen-pi", T_MAIL);
+    e.state = PH_STATE_DOWN;
+    e.flaps = 4;
+    e.flap_period = 60;
+    mail_init(&m, 1, ev, disp, rcpt_list(two_rcpt));
+    text = ph_notify_text(pool, &m, &title);
+    ck_assert_str_eq(title, "Flapping : Kitchen Pi");
+    ck_assert_msg(strncmp(text, "Kitchen Pi is flapping: 4 changes", 33) == 0,
+                  "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "\nState now: Error\n"));
+    json = ph_notify_json(pool, &m, "id-1");
+    ck_assert_ptr_nonnull(strstr(json, "\"event\":\"flap\",\"state\":"
+                                       "\"down\",\"word\":\"Flapping\""));
+    e.kind = PH_EV_FLAP_END;
+    e.state = PH_STATE_UP;
+    json = ph_notify_json(pool, &m, "id-2");
+    ck_assert_msg(strstr(json, "\"event\":\"flap_end\",\"state\":\"up\","
+                               "\"word\":\"Stable\"") != NULL, "%s", json);
+}
+END_TEST
+
 Suite *test_flap_suite(void)
 {
     Suite *s = suite_create("flap");
@@ -385,5 +416,6 @@ Suite *test_flap_suite(void)
     tcase_add_test(tc, flap_pause_off_and_rebase);
     tcase_add_test(tc, flap_event_lines);
     tcase_add_test(tc, flap_mail);
+    tcase_add_test(tc, flap_channels);
     return s;
 }
