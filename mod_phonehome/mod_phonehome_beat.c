@@ -27,6 +27,7 @@
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_runtime.h"
 #include "ph_beat.h"
+#include "ph_flap.h"
 #include "ph_name.h"
 #include "ph_sig.h"
 
@@ -271,6 +272,7 @@ int ph_beat_handler(request_rec *r)
         }
         d = ph_slot(NULL, id);
         d->max_age = c->max_age;
+        ph_flap_configure(d, c->flap_limit, c->flap_period);
         d->since = now;
         d->since_mono = mono;
     }

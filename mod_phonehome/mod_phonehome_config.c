@@ -25,6 +25,7 @@
 #include "mod_phonehome_private.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_secure.h"
+#include "ph_flap.h"
 #include "ph_name.h"
 #include "ph_table.h"
 #include "ph_text.h"
@@ -134,6 +135,24 @@ static const char *ph_set_forget_after(cmd_parms *cmd, void *d,
     return strcasecmp(arg, "Off") == 0 ? NULL
         : ph_bad(cmd, ph_conf_seconds(cmd->pool, arg, 1, PH_FORGET_AFTER_LIMIT,
                                       &ph_sconf(cmd)->forget_after));
+}
+
+/* PhoneHomeFlapLimit n seconds | Off */
+static const char *ph_set_flap_limit(cmd_parms *cmd, void *d, const char *n,
+                                     const char *secs)
+{
+    ph_server_conf_t *c = ph_sconf(cmd);
+
+    (void)d;
+    PH_GLOBAL_ONLY(cmd);
+    if (secs == NULL && strcasecmp(n, "Off") != 0) {
+        return ph_bad(cmd, apr_psprintf(cmd->pool, "'%s' needs a number of "
+                                        "changes and seconds, as in \"3 "
+                                        "60\", or Off",
+                                        ph_text_oneline(cmd->pool, n)));
+    }
+    return ph_bad(cmd, ph_flap_parse(cmd->pool, n, secs, &c->flap_limit,
+                                     &c->flap_period));
 }
 
 static const char *ph_set_arm_after(cmd_parms *cmd, void *d, const char *arg)
@@ -496,7 +515,7 @@ const command_rec ph_config_cmds[] = {
         "(default On)"),
     AP_INIT_RAW_ARGS("PhoneHomeDevice", ph_set_device, NULL, RSRC_CONF,
         "Declare a device: name [MaxAge=s] [Name=\"text\"] [MailTo=a,b] "
-        "[Key=file] [Notify=channel,mail]"),
+        "[Key=file] [Notify=channel,mail] [Flap=n/s|Off]"),
     AP_INIT_RAW_ARGS("PhoneHomeNotify", ph_add_notify, NULL, RSRC_CONF,
         "A push or webhook channel: name URL [kind=] [token-file=] "
         "[user-file=] [chat=] [room=] [tags=] [priority=] [timeout=]"),
@@ -542,6 +561,10 @@ const command_rec ph_config_cmds[] = {
     AP_INIT_TAKE1("PhoneHomeForgetAfter", ph_set_forget_after, NULL,
         RSRC_CONF, "Remove undeclared devices silent this many seconds, "
         "or Off (default Off)"),
+    AP_INIT_TAKE12("PhoneHomeFlapLimit", ph_set_flap_limit, NULL, RSRC_CONF,
+        "A device changing state more than n times in seconds is flapping: "
+        "one message, then none until it is stable that long; n seconds, "
+        "or Off (default Off; per device Flap=n/seconds)"),
     AP_INIT_TAKE2("PhoneHomePassive", ph_passive_cmd, NULL, RSRC_CONF,
                   "a device name and an expression (ap_expr): a request "
                   "that matches counts as a beat for the device"),
@@ -631,8 +654,29 @@ int ph_config_check(server_rec *s, ph_server_conf_t *c)
 
 void ph_config_finish(ph_server_conf_t *c)
 {
+    int i;
+
     if (!c->startup_grace_set) {
         c->startup_grace = c->max_age;
+    }
+    c->flap_any = c->flap_limit != 0;
+    for (i = 0; i < c->devices->nelts; i++) {
+        const ph_devconf_t *dc = &APR_ARRAY_IDX(c->devices, i, ph_devconf_t);
+
+        c->flap_any |= dc->flap_set && dc->flap_limit != 0;
+    }
+}
+
+void ph_config_flap(const ph_server_conf_t *c, const ph_devconf_t *dc,
+                    apr_uint32_t *limit, apr_uint32_t *period)
+{
+    if (dc && dc->flap_set) {
+        *limit = dc->flap_limit;
+        *period = dc->flap_period;
+    }
+    else {
+        *limit = c->flap_limit;
+        *period = c->flap_period;
     }
 }
 

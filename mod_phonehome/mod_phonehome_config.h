@@ -66,6 +66,10 @@ typedef struct ph_server_conf_t {
     int                 notify_first_beat;
     apr_int64_t         arm_after;          /* PhoneHomeArmAfter; -1: 2 MaxAge */
     apr_uint32_t        forget_after;       /* PhoneHomeForgetAfter s; 0: Off */
+    apr_uint32_t        flap_limit;         /* PhoneHomeFlapLimit n; 0: Off */
+    apr_uint32_t        flap_period;        /* ... seconds */
+    int                 flap_any;           /* on for some device (set by
+                                             * ph_config_finish) */
     ph_rate_t           beat_rate;          /* PhoneHomeRateLimit */
     ph_rate_t           register_rate;      /* PhoneHomeRegisterLimit */
     unsigned int        register_v6_prefix; /* ... ipv6-prefix= */
@@ -109,6 +113,11 @@ int ph_config_check(server_rec *s, ph_server_conf_t *c);
  * (PhoneHomeStartupGrace follows PhoneHomeMaxAge).
  */
 void ph_config_finish(ph_server_conf_t *c);
+
+/** The flap limit of a device (@a dc its PhoneHomeDevice, or NULL):
+ *  its Flap=, else PhoneHomeFlapLimit; 0, 0 when Off. */
+void ph_config_flap(const ph_server_conf_t *c, const ph_devconf_t *dc,
+                    apr_uint32_t *limit, apr_uint32_t *period);
 
 /** At post_config, as root: read the secrets not read with the
  *  configuration (the SMTP password), so that their files may be

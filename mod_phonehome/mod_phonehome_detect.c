@@ -36,6 +36,7 @@
 #include "mod_phonehome_store.h"
 #include "ph_arm.h"
 #include "ph_event.h"
+#include "ph_flap.h"
 #include "ph_fsm.h"
 #include "ph_snapshot.h"
 #include "ph_spool.h"
@@ -237,6 +238,20 @@ static void ph_log_transition(server_rec *s, apr_pool_t *p,
                                     " s ago", (apr_int64_t)apr_time_sec(
                                         e->time - e->last_seen))
                      : "never heard from");
+    }
+    else if (e->kind == PH_EV_FLAP) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     PHLOGNO(00240) "%s is flapping: %u changes of state "
+                     "within %u s (now %s); no Error or Good for it until "
+                     "it is stable for %u s", e->name, e->flaps,
+                     e->flap_period, ph_state_name(e->state),
+                     e->flap_period);
+    }
+    else if (e->kind == PH_EV_FLAP_END) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     PHLOGNO(00241) "%s stopped flapping: %s, stable for "
+                     "%u s after %u changes of state", e->name,
+                     ph_state_name(e->state), e->flap_period, e->flaps);
     }
     else {
         ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
@@ -556,6 +571,8 @@ static void ph_detect(server_rec *s, apr_pool_t *p)
 
                     if (strcmp(d->name, e->name) == 0) {
                         d->reported = (apr_byte_t)e->former;
+                        /* Counted again at the next step, sent once. */
+                        ph_flap_undo(d, e->kind, e->former);
                     }
                 }
                 ph_unlock();

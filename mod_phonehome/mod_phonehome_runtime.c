@@ -39,6 +39,7 @@
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_secure.h"
+#include "ph_flap.h"
 #include "ph_fsm.h"
 #include "ph_memq.h"
 #include "ph_sig.h"
@@ -376,6 +377,12 @@ static apr_status_t ph_apply_conf(server_rec *s, ph_server_conf_t *c,
             d->flags |= PH_DEV_DECLARED;
         }
         d->max_age = (dc && dc->max_age) ? dc->max_age : c->max_age;
+        {
+            apr_uint32_t limit, period;
+
+            ph_config_flap(c, dc, &limit, &period);
+            ph_flap_configure(d, limit, period);
+        }
     }
     return APR_SUCCESS;
 }

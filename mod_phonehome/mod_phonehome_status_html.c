@@ -32,6 +32,7 @@
 #include "mod_phonehome_status_html.h"
 #include "mod_phonehome_style.h"
 #include "mod_phonehome_status_view.h"
+#include "ph_flap.h"
 #include "ph_text.h"
 
 APLOG_USE_MODULE(phonehome);
@@ -166,6 +167,13 @@ typedef struct {
     int        board;
 } ph_card_ctx_t;
 
+/* Next to the state: the flapping mark, while it lasts. */
+static const char *ph_flap_mark(const ph_device_t *d)
+{
+    return (d->flapping & PH_FLAP_ON)
+           ? "<span class=\"flap\">flapping</span> " : "";
+}
+
 static void ph_html_card(ph_walk_t *w, const ph_device_t *d,
                          apr_int64_t index, apr_pool_t *p, void *baton)
 {
@@ -176,8 +184,8 @@ static void ph_html_card(ph_walk_t *w, const ph_device_t *d,
 
     (void)index;
     ap_rprintf(r, "<li class=\"card %s\"><div class=\"top\">"
-               "<span class=\"state %s\">%s</span> ", st, st,
-               ph_state_mark(d->state));
+               "<span class=\"state %s\">%s</span> %s", st, st,
+               ph_state_mark(d->state), ph_flap_mark(d));
     if (c->board) {
         ap_rprintf(r, "<span class=\"disp\">%s</span></div>\n",
                    ph_text_html(p, disp));
@@ -525,9 +533,10 @@ static int ph_html_detail(request_rec *r, const ph_query_t *q,
     ap_rprintf(r, "<p class=\"meta\"><a href=\"%s\">&larr; all devices</a>"
                "</p>\n<h1>%s</h1>\n<p class=\"dev\">%s</p>\n"
                "<ul class=\"cards\"><li class=\"card %s\"><div class=\"top\">"
-               "<span class=\"state %s\">%s</span></div>\n"
+               "<span class=\"state %s\">%s</span>%s</div>\n"
                "<p class=\"when\">%s</p>\n", ph_html_base(r), disp,
                ph_text_html(p, d->name), st, st, ph_state_mark(d->state),
+               ph_flap_mark(d),
                ph_text_html(p, ph_html_when(p, d, now)));
     ph_html_history(r, d, now);
     ap_rputs("</li></ul>\n<h2>Last beat</h2>\n<dl class=\"facts\">\n", r);

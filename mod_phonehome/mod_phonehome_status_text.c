@@ -29,6 +29,7 @@
 #include "mod_phonehome_store.h"
 #include "mod_phonehome_status_text.h"
 #include "mod_phonehome_status_view.h"
+#include "ph_flap.h"
 #include "ph_text.h"
 
 APLOG_USE_MODULE(phonehome);
@@ -51,7 +52,7 @@ static void ph_json_device(request_rec *r, apr_pool_t *p,
                "\"since\":%" APR_INT64_T_FMT ",\"beats\":%"
                APR_UINT64_T_FMT ",\"remote_ip\":%s,\"user_agent\":%s,"
                "\"client_time\":%s,\"skew\":%s,\"boot_id\":%s,"
-               "\"uptime\":%s,\"paused_until\":%s}",
+               "\"uptime\":%s,\"paused_until\":%s,\"flapping\":%s}",
                ph_text_json(p, d->name),
                ph_text_json(p, ph_display_name(p, ph_runtime_conf(), d->name)),
                ph_state_name(d->state),
@@ -68,7 +69,8 @@ static void ph_json_device(request_rec *r, apr_pool_t *p,
                               d->uptime),
                ph_num_or_null(p, d->state == PH_STATE_PAUSED
                                  && d->paused_until != 0,
-                              ph_sec(d->paused_until)));
+                              ph_sec(d->paused_until)),
+               (d->flapping & PH_FLAP_ON) ? "true" : "false");
 }
 
 static void ph_json_each(ph_walk_t *w, const ph_device_t *d,
@@ -258,6 +260,10 @@ static void ph_auto_each(ph_walk_t *w, const ph_device_t *d,
         ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]PausedUntil: %"
                    APR_INT64_T_FMT "\n", i, ph_sec(d->paused_until));
     }
+    if (ph_runtime_conf()->flap_any) {
+        ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]Flapping: %d\n", i,
+                   (d->flapping & PH_FLAP_ON) != 0);
+    }
     if (d->remote_ip[0]) {
         ap_rprintf(r, "Device[%" APR_INT64_T_FMT "]RemoteIP: %s\n", i,
                    ph_text_oneline(p, d->remote_ip));
@@ -398,7 +404,8 @@ typedef struct {
 
 enum {
     PH_M_UP, PH_M_STATE, PH_M_INFO, PH_M_BEATS, PH_M_MAX_AGE,
-    PH_M_LAST_SEEN, PH_M_FIRST_SEEN, PH_M_SKEW, PH_M_UPTIME, PH_M_COUNT
+    PH_M_LAST_SEEN, PH_M_FIRST_SEEN, PH_M_SKEW, PH_M_UPTIME, PH_M_FLAPPING,
+    PH_M_COUNT
 };
 
 static const struct {
@@ -422,6 +429,8 @@ static const struct {
       "Client clock minus server clock at the last beat." },
     { "phonehome_device_uptime_seconds", "gauge",
       "The device's uptime as it reported it." },
+    { "phonehome_device_flapping", "gauge",
+      "1 while the device is flapping (PhoneHomeFlapLimit), else 0." },
 };
 
 static void ph_metric_head(request_rec *r, const char *name,
@@ -478,6 +487,10 @@ static void ph_metrics_each(ph_walk_t *w, const ph_device_t *d,
             ap_rprintf(r, "%s{device=\"%s\"} %" APR_INT64_T_FMT "\n",
                        m->family, dev, d->skew);
         }
+        break;
+    case PH_M_FLAPPING:
+        ap_rprintf(r, "%s{device=\"%s\"} %d\n", m->family, dev,
+                   (d->flapping & PH_FLAP_ON) != 0);
         break;
     default:
         if (d->flags & PH_DEV_HAS_UPTIME) {
@@ -632,6 +645,11 @@ int ph_render_metrics(request_rec *r, const ph_query_t *q)
     m.now = v.now;
     for (k = 0; k < PH_M_COUNT; k++) {
         ph_walk_t w;
+
+        /* Only where flap damping is on somewhere. */
+        if (k == PH_M_FLAPPING && !ph_runtime_conf()->flap_any) {
+            continue;
+        }
 
         ph_metric_head(r, ph_device_families[k].name,
                        ph_device_families[k].type,

@@ -11,6 +11,7 @@
 #include <apr_lib.h>
 
 #include "ph_conf.h"
+#include "ph_flap.h"
 #include "ph_notify.h"
 #include "ph_text.h"
 
@@ -123,7 +124,7 @@ const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
 
     if (eq == NULL) {
         return apr_psprintf(p, "'%s' is not an option (MaxAge=, Name=, "
-                            "MailTo=, Key=, Cert=, Notify=)",
+                            "MailTo=, Key=, Cert=, Notify=, Flap=)",
                             ph_text_oneline(p, opt));
     }
     val = eq + 1;
@@ -197,8 +198,16 @@ const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
         }
         return NULL;
     }
+    if (strncasecmp(opt, "Flap=", 5) == 0) {
+        if ((why = ph_flap_parse(p, val, NULL, &dc->flap_limit,
+                                 &dc->flap_period)) != NULL) {
+            return apr_pstrcat(p, "Flap=", why, NULL);
+        }
+        dc->flap_set = 1;
+        return NULL;
+    }
     return apr_psprintf(p, "unknown option '%s' (MaxAge=, Name=, MailTo=, "
-                        "Key=, Notify=)",
+                        "Key=, Cert=, Notify=, Flap=)",
                         ph_text_oneline(p, apr_pstrmemdup(p, opt,
                         (apr_size_t)(eq - opt))));
 }

@@ -32,6 +32,9 @@ typedef struct ph_devconf_t {
     const char         *cert_cn;            /* Cert=: the client certificate's
                                              * subject CN, or NULL */
     apr_array_header_t *notify;             /* Notify=, const char *, NULL */
+    int                 flap_set;           /* Flap= given (Off included) */
+    apr_uint32_t        flap_limit;         /* Flap=n/s: n; 0: Off */
+    apr_uint32_t        flap_period;        /* s */
     const char         *key;                /* its key, read at startup */
     apr_size_t          keylen;
 } ph_devconf_t;
@@ -58,9 +61,10 @@ const char *ph_conf_hostport(apr_pool_t *p, const char *arg,
 const char *ph_conf_display(apr_pool_t *p, const char *arg);
 
 /** One PhoneHomeDevice option, "MaxAge=300", "Name=Kitchen Pi",
- *  "MailTo=a@x,b@y", "Key=/etc/phonehome/kitchen.key" or
- *  "Notify=phone,mail"; key files are only checked for readability by the
- *  glue, and Notify= names against the channels once all are known. */
+ *  "MailTo=a@x,b@y", "Key=/etc/phonehome/kitchen.key",
+ *  "Notify=phone,mail" or "Flap=3/60" (Flap=Off); key files are only
+ *  checked for readability by the glue, and Notify= names against the
+ *  channels once all are known. */
 const char *ph_conf_device_option(apr_pool_t *p, ph_devconf_t *dc,
                                   const char *opt);
 

@@ -22,7 +22,7 @@
 
 #include "ph_wire.h"
 
-#define PH_DEVICE_VERSION   7
+#define PH_DEVICE_VERSION   8
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -100,6 +100,16 @@ typedef struct ph_device_t {
      * snapshot of it is read by copying and zeroing the rest
      * (ph_snapshot_from_v6).  Budget: the slot stays at most 484 bytes
      * (512 a device with the index, free list and address table). */
+    /* Version 8: flap damping (ph_flap.h).  The limit is refreshed from
+     * the configuration like max_age; the times are monotonic seconds
+     * (ph_fsm_rebase moves them to a new boot's clock). */
+    apr_uint32_t flap_start;        /* the window's first change */
+    apr_uint32_t flap_last;         /* the last change */
+    apr_uint32_t flap_period;       /* seconds; 0: no flap damping */
+    apr_uint32_t flap_count;        /* changes in the window, or while
+                                     * flapping */
+    apr_uint16_t flap_limit;        /* more changes than this: flapping */
+    apr_byte_t   flapping;          /* PH_FLAP_* */
 } ph_device_t;
 
 /** Lower-case name of a state as used in every status format. */

@@ -33,18 +33,32 @@ void ph_event_from_device(ph_event_t *e, const ph_device_t *d, int kind,
     e->uptime = e->has_uptime ? d->uptime : 0;
     apr_cpystrn(e->remote_ip, d->remote_ip, sizeof(e->remote_ip));
     apr_cpystrn(e->boot_id, d->boot_id, sizeof(e->boot_id));
+    if (kind == PH_EV_FLAP || kind == PH_EV_FLAP_END) {
+        e->state = d->state;
+        e->flaps = d->flap_count;
+        e->flap_period = d->flap_period;
+        e->since = d->since;
+    }
 }
 
 const char *ph_event_word(int kind)
 {
-    return kind == PH_EV_DOWN ? "Error" : "Good";
+    return kind == PH_EV_DOWN ? "Error" : kind == PH_EV_FLAP ? "Flapping"
+         : kind == PH_EV_FLAP_END ? "Stable" : "Good";
+}
+
+static int ph_event_flap(int kind)
+{
+    return kind == PH_EV_FLAP || kind == PH_EV_FLAP_END;
 }
 
 /* Every text field is a token without spaces ('-' when empty): names,
  * addresses and boot ids were checked when they came in. */
 const char *ph_event_format(apr_pool_t *p, const ph_event_t *e)
 {
-    return apr_psprintf(p, PH_EVENT_TAG " %d %d %" APR_TIME_T_FMT " %s %"
+    const char *line;
+
+    line = apr_psprintf(p, PH_EVENT_TAG " %d %d %" APR_TIME_T_FMT " %s %"
                         APR_TIME_T_FMT " %" APR_TIME_T_FMT " %u %d %d %"
                         APR_INT64_T_FMT " %d %" APR_INT64_T_FMT " %s %s",
                         e->kind, e->former, e->time, e->name, e->last_seen,
@@ -52,6 +66,13 @@ const char *ph_event_format(apr_pool_t *p, const ph_event_t *e)
                         e->skew, e->has_uptime, e->uptime,
                         e->remote_ip[0] ? e->remote_ip : "-",
                         e->boot_id[0] ? e->boot_id : "-");
+
+    if (!ph_event_flap(e->kind)) {
+        return line;
+    }
+    /* "ev2": the same fields, then the flap event's own. */
+    return apr_psprintf(p, "ev2%s %d %u %u %" APR_TIME_T_FMT, line + 3,
+                        e->state, e->flaps, e->flap_period, e->since);
 }
 
 static int ph_token_chars(const char *s, const char *extra)
@@ -119,14 +140,19 @@ const char *ph_event_parse(ph_event_t *e, const char *line)
     char tag[8], name[PH_NAME_MAX + 1], ip[PH_IP_MAX + 1];
     char boot[PH_BOOT_MAX + 1];
     apr_int64_t kind, former, tm, ls, gs, max_age, reb, hs, skew, hu, up;
+    apr_int64_t st = 0, flaps = 0, period = 0, since = 0;
     const char *s = line;
+    int v2;
 
     memset(e, 0, sizeof(*e));
     if (!ph_event_token(&s, tag, sizeof(tag) - 1)
-        || strcmp(tag, PH_EVENT_TAG) != 0) {
+        || (strcmp(tag, PH_EVENT_TAG) != 0 && strcmp(tag, "ev2") != 0)) {
         return "not an event line";
     }
-    if (!ph_event_number(&s, PH_EV_DOWN, PH_EV_FIRST, &kind)
+    v2 = tag[2] == '2';
+    if (!ph_event_number(&s, PH_EV_DOWN, v2 ? PH_EV_FLAP_END : PH_EV_FIRST,
+                         &kind)
+        || (v2 && !ph_event_flap((int)kind))
         || !ph_event_number(&s, PH_STATE_UNKNOWN, PH_STATE_PAUSED, &former)
         || !ph_event_number(&s, 0, APR_INT64_MAX, &tm)
         || !ph_event_token(&s, name, sizeof(name) - 1)
@@ -143,6 +169,11 @@ const char *ph_event_parse(ph_event_t *e, const char *line)
         || !ph_token_chars(ip, ".:-%")
         || !ph_event_token(&s, boot, sizeof(boot) - 1)
         || !ph_token_chars(boot, "-")
+        || (v2 && (!ph_event_number(&s, PH_STATE_UNKNOWN, PH_STATE_PAUSED,
+                                    &st)
+                   || !ph_event_number(&s, 0, APR_UINT32_MAX, &flaps)
+                   || !ph_event_number(&s, 0, APR_UINT32_MAX, &period)
+                   || !ph_event_number(&s, 0, APR_INT64_MAX, &since)))
         || *s != '\0' || s[-1] == ' ') {
         return "an event field is out of range";
     }
@@ -164,6 +195,10 @@ const char *ph_event_parse(ph_event_t *e, const char *line)
     if (strcmp(boot, "-") != 0) {
         apr_cpystrn(e->boot_id, boot, sizeof(e->boot_id));
     }
+    e->state = (int)st;
+    e->flaps = (apr_uint32_t)flaps;
+    e->flap_period = (apr_uint32_t)period;
+    e->since = (apr_time_t)since;
     return NULL;
 }
 
@@ -172,6 +207,19 @@ const char *ph_event_json(apr_pool_t *p, const ph_event_t *e,
 {
     static const char *const what[] = { "none", "down", "up", "first" };
 
+    if (ph_event_flap(e->kind)) {
+        return apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT ",\"event\":"
+                            "\"%s\",\"device\":%s,\"display\":%s,"
+                            "\"state\":\"%s\",\"since\":%" APR_INT64_T_FMT
+                            ",\"changes\":%u,\"period\":%u}",
+                            (apr_int64_t)apr_time_sec(e->time),
+                            e->kind == PH_EV_FLAP ? "flap" : "flap_end",
+                            ph_text_json(p, e->name),
+                            ph_text_json(p, display),
+                            ph_state_name(e->state),
+                            (apr_int64_t)apr_time_sec(e->since), e->flaps,
+                            e->flap_period);
+    }
     return apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT ",\"event\":\"%s\","
                         "\"device\":%s,\"display\":%s,\"state\":\"%s\","
                         "\"former\":\"%s\",\"last_seen\":%s,"

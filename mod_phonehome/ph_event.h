@@ -37,6 +37,13 @@ typedef struct ph_event_t {
     apr_int64_t  uptime;
     char         remote_ip[PH_IP_MAX + 1];
     char         boot_id[PH_BOOT_MAX + 1];
+    /* The flap events' own (PH_EV_FLAP, PH_EV_FLAP_END; 0 for the
+     * others): the queue line of a flap event is "ev2", the others keep
+     * "ev1", which an older module reads. */
+    int          state;             /* ph_state_e at the event */
+    apr_uint32_t flaps;             /* changes counted */
+    apr_uint32_t flap_period;       /* seconds */
+    apr_time_t   since;             /* when the current state began */
 } ph_event_t;
 
 /** Copy the facts of @a d into an event. */
@@ -53,7 +60,8 @@ const char *ph_event_parse(ph_event_t *e, const char *line);
 const char *ph_event_json(apr_pool_t *p, const ph_event_t *e,
                           const char *display);
 
-/** "Error" for a down event, "Good" for the others. */
+/** "Error" for a down event, "Flapping" and "Stable" for the flap events,
+ *  "Good" for the others. */
 const char *ph_event_word(int kind);
 
 #endif /* PH_EVENT_H */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ph_arm.h"
+#include "ph_flap.h"
 #include "ph_fsm.h"
 
 apr_time_t ph_fsm_deadline(const ph_device_t *d, const ph_fsm_ctx_t *c)
@@ -36,6 +37,9 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c)
 {
     apr_time_t deadline;
 
+    if (ph_flap_end_due(d, ph_flap_sec(c->now))) {
+        return 1;
+    }
     if (d->state == PH_STATE_PAUSED) {
         return d->pause_mono && c->now >= d->pause_mono;
     }
@@ -44,6 +48,19 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c)
     }
     deadline = ph_fsm_deadline(d, c);
     return deadline && c->now > deadline;
+}
+
+/* No change to report: the end of a flapping, if it is due. */
+static ph_event_e ph_fsm_flap_end(ph_device_t *d, const ph_fsm_ctx_t *c)
+{
+    if (!ph_flap_end_due(d, ph_flap_sec(c->now))) {
+        return PH_EV_NONE;
+    }
+    /* A paused device says nothing; one never told it flapped neither. */
+    if (!ph_flap_end(d) || d->state == PH_STATE_PAUSED) {
+        return PH_EV_NONE;
+    }
+    return PH_EV_FLAP_END;
 }
 
 ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
@@ -55,13 +72,13 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
     *former = d->reported;
     if (d->state == PH_STATE_PAUSED) {
         if (!(d->pause_mono && c->now >= d->pause_mono)) {
-            return PH_EV_NONE;
+            return ph_fsm_flap_end(d, c);
         }
         ph_fsm_resume(d, c->now, c->wall);
         deadline = ph_fsm_deadline(d, c);
     }
     if (!(deadline && c->now > deadline) && d->state == d->reported) {
-        return PH_EV_NONE;
+        return ph_fsm_flap_end(d, c);
     }
     /* Before the state changes: how long it was heard counts. */
     armed = ph_arm_update(d, ph_arm_after(d, c->arm_after));
@@ -82,6 +99,21 @@ ph_event_e ph_fsm_step(ph_device_t *d, const ph_fsm_ctx_t *c, int *former)
            : c->notify_first ? PH_EV_FIRST : PH_EV_NONE;
     }
     d->reported = d->state;
+    /* Between up and down, a change counts towards the flap limit. */
+    if (ev == PH_EV_UP || (ev == PH_EV_DOWN && *former == PH_STATE_UP)) {
+        switch (ph_flap_change(d, ph_flap_sec(c->now))) {
+        case PH_FLAP_QUIET:
+            return PH_EV_NONE;
+        case PH_FLAP_START:
+            if (!armed) {
+                return PH_EV_NONE;
+            }
+            d->flapping |= PH_FLAP_TOLD;
+            return PH_EV_FLAP;
+        default:
+            break;
+        }
+    }
     return armed ? ev : PH_EV_NONE;
 }
 
@@ -158,4 +190,5 @@ void ph_fsm_rebase(ph_device_t *d, apr_time_t wall_now, apr_time_t mono_now)
     }
     d->fresh_mono = 0;
     memset(&d->rate, 0, sizeof(d->rate));
+    ph_flap_rebase(d, ph_flap_sec(mono_now));
 }

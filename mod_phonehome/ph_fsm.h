@@ -29,7 +29,11 @@ typedef enum {
     PH_EV_NONE = 0,
     PH_EV_DOWN,                     /* "Error": up (or never heard) -> down */
     PH_EV_UP,                       /* "Good": down -> up */
-    PH_EV_FIRST                     /* unknown -> up, only when asked for */
+    PH_EV_FIRST,                    /* unknown -> up, only when asked for */
+    PH_EV_FLAP,                     /* "Flapping": instead of the change
+                                     * that passed the flap limit */
+    PH_EV_FLAP_END                  /* "Stable": a whole flap period
+                                     * without a change (ph_flap.h) */
 } ph_event_e;
 
 /*
@@ -71,7 +75,11 @@ int ph_fsm_due(const ph_device_t *d, const ph_fsm_ctx_t *c);
 /**
  * One step for one device: go down when the deadline has passed, then
  * report a change not yet reported.  A device that is not armed
- * (ph_arm.h) reports nothing: the change is only recorded.
+ * (ph_arm.h) reports nothing: the change is only recorded.  With flap
+ * damping (ph_flap.h) a change between up and down is counted: the one
+ * that passes the limit reports PH_EV_FLAP, the next ones nothing, and a
+ * whole period without a change PH_EV_FLAP_END (none while paused: the
+ * flapping ends quietly).
  * @param former  set to the state reported before, for the mail
  * @return the event to report, PH_EV_NONE if none
  */

@@ -202,9 +202,37 @@ const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e)
                                 e->last_seen - e->gap_start)),
                             e->rebooted ? "; the device restarted (power "
                                           "loss?)" : "");
+    case PH_EV_FLAP:
+        return apr_psprintf(p, "Changed state %u times within %s (now %s); "
+                            "no Error or Good is sent for it until it has "
+                            "been stable for %s", e->flaps,
+                            ph_mail_duration(p, e->flap_period),
+                            ph_state_name(e->state),
+                            ph_mail_duration(p, e->flap_period));
+    case PH_EV_FLAP_END:
+        return apr_psprintf(p, "Stable for %s after %u changes of state; "
+                            "Error and Good are sent for it again",
+                            ph_mail_duration(p, e->flap_period), e->flaps);
     default:
         return "First call from this device";
     }
+}
+
+const char *ph_mail_headline(apr_pool_t *p, const char *display,
+                             const ph_event_t *e)
+{
+    if (e->kind == PH_EV_FLAP) {
+        return apr_psprintf(p, "%s is flapping: %u changes of state within "
+                            "%s", display, e->flaps,
+                            ph_mail_duration(p, e->flap_period));
+    }
+    if (e->kind == PH_EV_FLAP_END) {
+        return apr_psprintf(p, "%s stopped flapping: %s since %s", display,
+                            ph_state_name(e->state),
+                            ph_mail_date1(p, e->since));
+    }
+    return apr_psprintf(p, "%s is now in state: %s", display,
+                        ph_event_word(e->kind));
 }
 
 /* What we know beyond the seed's lines, one fact a line. */
@@ -482,11 +510,13 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
     if (m->n == 1) {
         const ph_event_t *e = m->events[0];
 
-        PH_LINE(apr_psprintf(p, "%s is now in state: %s", m->displays[0],
-                             word));
+        PH_LINE(ph_mail_headline(p, m->displays[0], e));
         PH_LINE(apr_pstrcat(p, "Time: ", ph_mail_date1(p, e->time), NULL));
-        PH_LINE(apr_pstrcat(p, "Former state was ",
-                            ph_state_mail_word(e->former), NULL));
+        PH_LINE(e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END
+                ? apr_pstrcat(p, "State now: ",
+                              ph_state_mail_word(e->state), NULL)
+                : apr_pstrcat(p, "Former state was ",
+                              ph_state_mail_word(e->former), NULL));
         PH_LINE(apr_pstrcat(p, "Additional info: ", ph_mail_info(p, e),
                             NULL));
         PH_LINE("- sent from mod_phonehome");
@@ -502,9 +532,11 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
             const ph_event_t *e = m->events[i];
 
             PH_LINE("");
-            PH_LINE(apr_psprintf(p, "%s is now in state: %s (former state "
-                                 "was %s)", m->displays[i], word,
-                                 ph_state_mail_word(e->former)));
+            PH_LINE(e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END
+                    ? ph_mail_headline(p, m->displays[i], e)
+                    : apr_psprintf(p, "%s is now in state: %s (former state "
+                                   "was %s)", m->displays[i], word,
+                                   ph_state_mail_word(e->former)));
             PH_LINE(apr_pstrcat(p, "  Additional info: ", ph_mail_info(p, e),
                                 NULL));
             ph_mail_facts(lines, p, e, "  ");

@@ -111,6 +111,12 @@ const char *ph_mail_encode_header(apr_pool_t *p, const char *value);
 /** The seed's "Additional info" for one event, without the label. */
 const char *ph_mail_info(apr_pool_t *p, const ph_event_t *e);
 
+/** The first line about one event: "<display> is now in state: Error",
+ *  "<display> is flapping: 4 changes of state within 1 min", "<display>
+ *  stopped flapping: up since <date>". */
+const char *ph_mail_headline(apr_pool_t *p, const char *display,
+                             const ph_event_t *e);
+
 /** "1 h 2 min 5 s" */
 const char *ph_mail_duration(apr_pool_t *p, apr_int64_t seconds);
 

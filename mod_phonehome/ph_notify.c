@@ -363,9 +363,14 @@ static const char *ph_notify_body(apr_pool_t *p, const ph_mail_t *m,
     if (m->n == 1 && total == 1) {
         const ph_event_t *e = m->events[0];
 
-        out = apr_psprintf(p, "%s is now in state: %s\nFormer state was %s\n"
-                           "Additional info: %s", m->displays[0], word,
-                           ph_state_mail_word(e->former), ph_mail_info(p, e));
+        out = apr_psprintf(p, "%s\n%s %s\nAdditional info: %s",
+                           ph_mail_headline(p, m->displays[0], e),
+                           e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END
+                           ? "State now:" : "Former state was",
+                           ph_state_mail_word(e->kind == PH_EV_FLAP
+                                              || e->kind == PH_EV_FLAP_END
+                                              ? e->state : e->former),
+                           ph_mail_info(p, e));
         if (e->remote_ip[0]) {
             out = apr_pstrcat(p, out, "\nLast IP: ", e->remote_ip, NULL);
         }
@@ -379,7 +384,9 @@ static const char *ph_notify_body(apr_pool_t *p, const ph_mail_t *m,
                         : "see the status page, ?state=";
     if (m->parts <= 1) {
         rest = apr_pstrcat(p, rest, m->events[0]->kind == PH_EV_DOWN
-                           ? "down" : "up", NULL);
+                           ? "down" : m->events[0]->kind == PH_EV_FLAP
+                                      || m->events[0]->kind == PH_EV_FLAP_END
+                           ? "down,up" : "up", NULL);
     }
     for (i = 0; i < m->n; i++) {
         const char *line = apr_psprintf(p, "\n%s: %s", m->displays[i],
@@ -490,7 +497,8 @@ static const char *ph_strip_slash(apr_pool_t *p, const char *url)
 void ph_notify_request(apr_pool_t *p, const ph_notify_chan_t *c,
                        const ph_mail_t *m, ph_notify_req_t *req)
 {
-    int down = m->n == 0 || m->events[0]->kind == PH_EV_DOWN;
+    int down = m->n == 0 || m->events[0]->kind == PH_EV_DOWN
+               || m->events[0]->kind == PH_EV_FLAP;
     const char *title, *text = ph_notify_text(p, m, &title);
     const char *both = apr_pstrcat(p, title, "\n", text, NULL);
     const char *base;

@@ -26,7 +26,18 @@ static const char *ph_num_or_null(apr_pool_t *p, int known, apr_int64_t v)
 
 static const char *ph_event_name(int kind)
 {
-    return kind == PH_EV_DOWN ? "down" : kind == PH_EV_UP ? "up" : "first";
+    return kind == PH_EV_DOWN ? "down" : kind == PH_EV_UP ? "up"
+         : kind == PH_EV_FLAP ? "flap" : kind == PH_EV_FLAP_END ? "flap_end"
+         : "first";
+}
+
+/* The state a message of @a e tells: a flap event's is the device's. */
+static const char *ph_event_state(const ph_event_t *e)
+{
+    if (e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END) {
+        return ph_state_name(e->state);
+    }
+    return e->kind == PH_EV_DOWN ? "down" : "up";
 }
 
 /* The webhook document's entry for device @a i, with its comma. */
@@ -43,7 +54,7 @@ static const char *ph_json_device(apr_pool_t *p, const ph_mail_t *m, int i)
         "\"max_age\":%u,\"info\":%s}",
         i ? "," : "", ph_text_json(p, e->name),
         ph_text_json(p, m->displays[i]),
-        e->kind == PH_EV_DOWN ? "down" : "up", ph_state_name(e->former),
+        ph_event_state(e), ph_state_name(e->former),
         (apr_int64_t)apr_time_sec(e->time),
         ph_num_or_null(p, e->last_seen != 0,
                        (apr_int64_t)apr_time_sec(e->last_seen)),
@@ -83,7 +94,7 @@ const char *ph_notify_json(apr_pool_t *p, const ph_mail_t *m, const char *id)
                         "\"part\":%d,\"parts\":%d,\"devices\":[%s]}",
                         ph_text_json(p, id),
                         ph_event_name(m->events[0]->kind),
-                        m->events[0]->kind == PH_EV_DOWN ? "down" : "up",
+                        ph_event_state(m->events[0]),
                         ph_event_word(m->events[0]->kind),
                         ph_text_json(p, title), ph_text_json(p, text),
                         ph_text_json(p, m->monitor),

@@ -21,6 +21,7 @@
  * paused). */
 #define PH_V5_VERSION       5
 #define PH_V6_VERSION       6
+#define PH_V7_VERSION       7
 
 void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o)
 {
@@ -45,8 +46,8 @@ void ph_snapshot_from_v6(ph_device_t *d, const ph_device_v6_t *o)
 {
     apr_size_t tail = offsetof(ph_device_t, version) + 1;
 
-    /* Version 6 is today's layout up to `version`; what follows it is
-     * new and starts at 0. */
+    /* Version 6 (and 7, the same 440 bytes) is today's layout up to
+     * `version`; what follows it is new and starts at 0. */
     memcpy(d, o, tail);
     memset((char *)d + tail, 0, sizeof(*d) - tail);
     d->version = d->name[0] ? PH_DEVICE_VERSION : 0;
@@ -112,7 +113,9 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
         return "not a snapshot";
     }
     v5 = h.version == PH_V5_VERSION && h.record_size == sizeof(ph_device_v5_t);
-    v6 = h.version == PH_V6_VERSION && h.record_size == sizeof(ph_device_v6_t);
+    /* Version 7 is version 6's layout (440 bytes), its number bumped. */
+    v6 = (h.version == PH_V6_VERSION || h.version == PH_V7_VERSION)
+         && h.record_size == sizeof(ph_device_v6_t);
     if (!v5 && !v6 && (h.version != PH_DEVICE_VERSION
                        || h.record_size != sizeof(ph_device_t))) {
         return "written by another version";

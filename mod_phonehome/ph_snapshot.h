@@ -51,8 +51,9 @@ typedef struct ph_device_v5_t {
 /** A version-5 slot @a o as a slot of today's layout in @a d. */
 void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o);
 
-/** A slot of layout version 6 (440 bytes): today's layout up to and
- *  including `version`; version 7 appends after it. */
+/** A slot of layout version 6 or 7 (440 bytes; 7 only bumped the
+ *  number): today's layout up to and including `version`; version 8
+ *  appends the flap fields after it. */
 typedef struct ph_device_v6_t {
     char         name[PH_NAME_MAX + 1];
     char         remote_ip[PH_IP_MAX + 1];
@@ -83,8 +84,8 @@ typedef struct ph_device_v6_t {
     apr_byte_t   version;
 } ph_device_v6_t;
 
-/** A version-6 slot @a o as a slot of today's layout in @a d: the fields
- *  added since start at 0. */
+/** A version-6 or -7 slot @a o as a slot of today's layout in @a d: the
+ *  fields added since start at 0. */
 void ph_snapshot_from_v6(ph_device_t *d, const ph_device_v6_t *o);
 
 #define PH_SNAPSHOT_FILE    "state.snapshot"

@@ -425,6 +425,19 @@ const char *ph_event_sentence(apr_pool_t *p, const char *line, apr_time_t now,
             s = apr_pstrcat(p, s, " The error: ", err, NULL);
         }
     }
+    else if (who && (!strcmp(ev, "flap") || !strcmp(ev, "flap_end"))) {
+        const char *st = ph_json_flat_get(p, line, "state");
+        const char *ch = ph_json_flat_get(p, line, "changes");
+        const char *per = ph_json_flat_get(p, line, "period");
+
+        s = !strcmp(ev, "flap")
+            ? apr_psprintf(p, "%s started flapping at %s (%s changes of "
+                           "state within %s s).", who, at, ch ? ch : "?",
+                           per ? per : "?")
+            : apr_psprintf(p, "%s stopped flapping at %s: %s, after %s "
+                           "changes of state.", who, at, st ? st : "?",
+                           ch ? ch : "?");
+    }
     else if (who && (!strcmp(ev, "pause") || !strcmp(ev, "resume")
                      || !strcmp(ev, "forget") || !strcmp(ev, "pause_end"))) {
         const char *by = ph_json_flat_get(p, line, "by");

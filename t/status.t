@@ -35,7 +35,7 @@ is ref $s->{events}, 'ARRAY', 'recent events are a list';
 my ($d) = grep { $_->{name} eq 'status-pi' } @{ $s->{devices} };
 is_deeply [sort keys %$d],
     [sort qw(name display state last_seen age max_age since beats remote_ip user_agent
-             client_time skew boot_id uptime paused_until)], 'every device field is there';
+             client_time skew boot_id uptime paused_until flapping)], 'every device field is there';
 is $d->{beats}, 2, 'beats';
 is $d->{max_age}, 3, 'max_age';
 ok $d->{age} >= 0 && $d->{age} <= 2, 'age in seconds';

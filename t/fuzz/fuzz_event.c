@@ -31,7 +31,13 @@ static int token(const char *s, const char *extra)
 
 static void check_event(const ph_event_t *e)
 {
-    PH_FUZZ_CHECK(e->kind >= PH_EV_DOWN && e->kind <= PH_EV_FIRST);
+    PH_FUZZ_CHECK(e->kind >= PH_EV_DOWN && e->kind <= PH_EV_FLAP_END);
+    /* The flap events' own fields: only theirs, in range. */
+    PH_FUZZ_CHECK(e->kind >= PH_EV_FLAP
+                  || (e->state == 0 && e->flaps == 0 && e->flap_period == 0
+                      && e->since == 0));
+    PH_FUZZ_CHECK(e->state >= PH_STATE_UNKNOWN && e->state <= PH_STATE_PAUSED
+                  && e->since >= 0);
     PH_FUZZ_CHECK(e->former >= PH_STATE_UNKNOWN
                   && e->former <= PH_STATE_PAUSED);
     PH_FUZZ_CHECK(e->time >= 0 && e->last_seen >= 0 && e->gap_start >= 0);
@@ -58,6 +64,9 @@ static void check_same(const ph_event_t *a, const ph_event_t *b)
     PH_FUZZ_CHECK(b->has_uptime == a->has_uptime && b->uptime == a->uptime);
     PH_FUZZ_CHECK(strcmp(b->remote_ip, a->remote_ip) == 0);
     PH_FUZZ_CHECK(strcmp(b->boot_id, a->boot_id) == 0);
+    PH_FUZZ_CHECK(b->state == a->state && b->flaps == a->flaps
+                  && b->flap_period == a->flap_period
+                  && b->since == a->since);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -85,7 +94,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     PH_FUZZ_CHECK(json[0] == '{' && json[strlen(json) - 1] == '}');
     PH_FUZZ_CHECK(!ph_fuzz_has_control(json) && ph_fuzz_utf8_valid(json));
     PH_FUZZ_CHECK(strcmp(ph_event_word(e.kind),
-                         e.kind == PH_EV_DOWN ? "Error" : "Good") == 0);
+                         e.kind == PH_EV_DOWN ? "Error"
+                         : e.kind == PH_EV_FLAP ? "Flapping"
+                         : e.kind == PH_EV_FLAP_END ? "Stable" : "Good") == 0);
     apr_pool_destroy(p);
     return 0;
 }

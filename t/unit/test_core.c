@@ -22,7 +22,7 @@
     X(rate) X(sig) X(name) X(beat) X(table) X(text) X(conf) X(device) \
     X(fsm) X(event) X(mail) X(outbox) X(notify) X(snapshot) X(spool) \
     X(tls) X(clock) X(view) X(security) X(downtime) \
-    X(admin) X(beatto) X(lease) X(memq)
+    X(admin) X(beatto) X(lease) X(memq) X(flap)
 
 #define PH_DECLARE(u) Suite *test_##u##_suite(void);
 PH_SUITES(PH_DECLARE)

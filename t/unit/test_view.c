@@ -153,6 +153,15 @@ START_TEST(event_sentences)
         "k came back up at 10:42 UTC (it had restarted: power cut or "
         "reboot).");
     ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
+        "\"flap\",\"device\":\"k\",\"display\":\"k\",\"state\":\"up\","
+        "\"since\":1795603319,\"changes\":4,\"period\":60}", now, NULL),
+        "k started flapping at 10:42 UTC (4 changes of state within 60 s).");
+    ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
+        "\"flap_end\",\"device\":\"k\",\"display\":\"k\",\"state\":"
+        "\"down\",\"since\":1795603319,\"changes\":9,\"period\":60}", now,
+        NULL), "k stopped flapping at 10:42 UTC: down, after 9 changes of "
+        "state.");
+    ck_assert_str_eq(ph_event_sentence(vp, "{\"time\":1795603320,\"event\":"
         "\"mail_queued\",\"mail\":\"m\",\"devices\":1}", now, &dev),
         "An alert mail about 1 device was queued at 10:42 UTC.");
     ck_assert_ptr_null(dev);
