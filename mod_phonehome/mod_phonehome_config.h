@@ -74,10 +74,7 @@ typedef struct ph_server_conf_t {
     ph_rate_t           register_rate;      /* PhoneHomeRegisterLimit */
     unsigned int        register_v6_prefix; /* ... ipv6-prefix= */
     apr_array_header_t *channels;           /* ph_notify_chan_t */
-    int                 metrics_devices;    /* PhoneHomeForgetAfter's longest: ten years. */
-#define PH_FORGET_AFTER_LIMIT   (3650u * 86400u)
-
-/* PhoneHomeMetricsDevices */
+    int                 metrics_devices;    /* PhoneHomeMetricsDevices */
     apr_array_header_t *passive;            /* ph_passive_t *, or NULL */
     apr_array_header_t *beat_to;            /* ph_beatto_t (PhoneHomeBeatTo) */
 } ph_server_conf_t;
