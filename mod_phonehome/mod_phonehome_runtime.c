@@ -275,6 +275,11 @@ apr_status_t ph_runtime_lock(void)
     return apr_global_mutex_lock(ph_shared.mutex);
 }
 
+apr_status_t ph_runtime_trylock(void)
+{
+    return apr_global_mutex_trylock(ph_shared.mutex);
+}
+
 void ph_unlock(void)
 {
     apr_global_mutex_unlock(ph_shared.mutex);
