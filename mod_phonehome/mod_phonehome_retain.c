@@ -177,11 +177,13 @@ int ph_retain_restore(server_rec *s)
         *ph_slot(NULL, id) = r->buf[id];
         kept += r->buf[id].name[0] != '\0';
     }
-    /* What slotmem restored above the copy is not the table's. */
+    /* What slotmem restored above the copy is not the table's (nor, from
+     * a file of another PhoneHomeMaxDevices, even slots: it reads that
+     * one misaligned past the old slots when it is shorter). */
     for (; id < nslots; id++) {
         ph_device_t *d = ph_slot(NULL, id);
 
-        if (d->name[0] != '\0' || d->since != 0) {
+        if (d->name[0] != '\0' || d->since != 0 || d->version != 0) {
             memset(d, 0, sizeof(*d));
         }
     }

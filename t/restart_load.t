@@ -1,19 +1,26 @@
 # ph-test: one-mpm
-# (a scale test of a minute or two: thousands of devices beating through
-# several graceful restarts)
+# (a scale test of about a minute: thousands of devices beating through
+# 10 graceful restarts)
 # Graceful restarts under load (issue 15, the last defect of the 1-hour
-# soak): a private httpd with 3,000 devices that beat without a pause from
-# 4 keep-alive loops is restarted gracefully (SIGUSR1 to the parent) 6
-# times while they beat.  The old generation's children still write slots
-# while the parent's pool cleanup has mod_slotmem_shm persist them: its
-# MD5 is of other bytes than it writes, the new generation's restore
-# refuses the file (AH02551) and the table starts empty, or with the old
-# devices' beats lost.  Now the parent copies the slots under the table's
-# lock before slotmem's cleanup runs and the new generation starts from
-# that copy (PH00164).  Checked: after every restart, compared with the
-# status page as read before the restart was asked for, no device is
-# missing, the number of devices did not drop and no device's beat count
-# went backwards; no Error mail is sent; no crash.
+# soak): a private httpd with 40,000 slots and 3,000 devices that beat
+# without a pause from 6 keep-alive loops is restarted gracefully (SIGUSR1
+# to the parent) 8 times while they beat.  The old generation's children
+# still write slots while the parent's pool cleanup has mod_slotmem_shm
+# persist them: its MD5 is of other bytes than it writes (the larger the
+# segment, the likelier), the new generation's restore refuses the file
+# (AH02551) and the table starts empty.  Before the fix 8 restarts of 8
+# came back with 22 to 2,247 devices (those that beat again since), every
+# beat count at 1; with 4,000 slots 3 of 6 did, or none of 8.  Now the
+# parent copies the slots under the table's lock before slotmem's cleanup
+# runs and the new generation starts from that copy (PH00164).  Checked:
+# after every restart, compared with the status page as read before the
+# restart was asked for, no device is missing, the number of devices did
+# not drop and no device's beat count went backwards; each restart logged
+# PH00164; no Error mail; no crash.  Then, the loops stopped, two graceful
+# restarts to another PhoneHomeMaxDevices (slotmem refuses a file of
+# another size, or reads it misaligned): 50,000 keeps every device and its
+# count, 2,000 the devices of the first 2,000 slots (PH00163 names the
+# 1,000 dropped).
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -23,13 +30,13 @@ use PhTest qw(phonehome_conf private_httpd status_json poll_until
 use PhSmtp qw(start_smtp decode_subject);
 
 my $devices = 3000;
-my $loops = 4;
-my $restarts = 6;
+my $loops = 6;
+my $restarts = 8;
 
 my $smtp = start_smtp(name => 'restart_load');
 my $sport = $smtp->port;
 my $h = private_httpd('restart_load', phonehome_conf() . <<"EOC");
-PhoneHomeMaxDevices 4000
+PhoneHomeMaxDevices 40000
 PhoneHomeMaxAge 60
 PhoneHomeStartupGrace 0
 PhoneHomeDigestWindow 0
@@ -61,9 +68,12 @@ for my $c (0 .. $loops - 1) {
     push @pids, $pid;
 }
 
-# The devices' beat counts on the status page, or undef.
+# The devices' beat counts on the status page, or undef; @order: their
+# names in slot order (the page's), as last read.
+my @order;
 sub table {
     my $s = eval { status_json($base) } or return;
+    @order = map { $_->{name} } @{ $s->{devices} };
     return { map { $_->{name} => $_->{beats} } @{ $s->{devices} } };
 }
 sub total { my $t = shift; my $n = 0; $n += $_ for values %$t; $n }
@@ -113,6 +123,35 @@ my $persisted = () = $log =~ /AH02551/g;
 diag "slotmem refused its persisted copy (AH02551) $persisted times";
 my $restored = () = $log =~ /PH00164/g;
 is $restored, $restarts, "each restart restored the parent's copy (PH00164)";
+
+# Another PhoneHomeMaxDevices at a graceful restart: slotmem refuses its
+# file of another size (AH02551) and the table started empty.  More slots
+# keep every device; fewer keep the first ones (PH00163).
+sub max_devices {
+    my ($n) = @_;
+    open my $in, '<', $h->{conf} or die "$h->{conf}: $!";
+    my $c = do { local $/; <$in> };
+    close $in;
+    $c =~ s/^PhoneHomeMaxDevices \d+$/PhoneHomeMaxDevices $n/m;
+    open my $out, '>', $h->{conf} or die "$h->{conf}: $!";
+    print $out $c;
+    close $out;
+}
+$before = table() // {};
+max_devices(50000);
+ok $h->graceful, 'graceful restart to PhoneHomeMaxDevices 50000';
+$t = table() // {};
+is scalar(grep { ($t->{$_} // -1) >= $before->{$_} } keys %$before),
+   $devices, "all $devices devices and their beats kept with more slots";
+my @first = @order[0 .. 1999];
+max_devices(2000);
+ok $h->graceful, 'graceful restart to PhoneHomeMaxDevices 2000';
+$t = table() // {};
+is scalar(keys %$t), 2000, 'the first 2,000 devices kept with fewer slots';
+is scalar(grep { !exists $t->{$_} } @first), 0,
+   'the ones in the first 2,000 slots';
+like $h->log, qr/PH00163: PhoneHomeMaxDevices went down from 50000 to 2000 at this restart: the 1000 devices/,
+     'PH00163 says how many were dropped';
 my @errors = grep { decode_subject($_->{headers}{subject}) =~ /^Error\b/ }
              $smtp->mails;
 is scalar @errors, 0, 'no Error mail';
