@@ -48,6 +48,9 @@ APLOG_USE_MODULE(phonehome);
  * snapshot, as it did before. */
 #define PH_RETAIN_WAIT      apr_time_from_sec(2)
 
+/* The parent keeps this across generations, and across module versions
+ * that share the layout: give PH_RETAINED_SLOTS another name if it
+ * changes. */
 typedef struct ph_retain_t {
     apr_uint32_t version;           /* PH_DEVICE_VERSION of the copy */
     apr_uint32_t slot_size;         /* sizeof(ph_device_t) */
