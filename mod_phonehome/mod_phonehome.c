@@ -29,6 +29,7 @@
 #include "mod_phonehome_mail.h"
 #include "mod_phonehome_notify.h"
 #include "mod_phonehome_passive.h"
+#include "mod_phonehome_retain.h"
 #include "mod_phonehome_runtime.h"
 #include "mod_phonehome_secure.h"
 #include "mod_phonehome_status.h"
@@ -73,13 +74,20 @@ static int ph_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return rc;
     }
     /* A real start (not a graceful restart) after a crash or a power cut:
-     * the snapshot may be fresher than slotmem's copy. */
+     * the snapshot may be fresher than slotmem's copy.  A restart starts
+     * from the parent's copy of the old generation's table; without one
+     * (the first restart into this module, a copy given up) from the
+     * snapshot if it is fresher than what slotmem restored. */
     if (cold) {
-        ph_snapshot_restore(s, ptemp, ph_runtime_conf()->max_devices);
+        ph_snapshot_restore(s, ptemp, ph_runtime_conf()->max_devices, 0);
+    }
+    else if (!ph_retain_restore(s)) {
+        ph_snapshot_restore(s, ptemp, ph_runtime_conf()->max_devices, 1);
     }
     if ((rc = ph_runtime_attach(pconf, s)) != OK) {
         return rc;
     }
+    ph_retain_register(pconf, s);
     if ((rv = ph_detect_register(pconf, s)) != APR_SUCCESS
         || (rv = ph_mail_register(pconf, s)) != APR_SUCCESS
         || (rv = ph_notify_register(pconf, s)) != APR_SUCCESS

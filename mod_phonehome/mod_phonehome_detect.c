@@ -137,8 +137,9 @@ static void ph_snapshot_write(server_rec *s, apr_pool_t *p, int always)
 }
 
 static apr_status_t ph_snapshot_restore_in(server_rec *s, apr_pool_t *p,
-                                           apr_uint32_t nslots)
+                                           apr_uint32_t nslots, int restart)
 {
+    apr_time_t wall = apr_time_now(), mono = ph_mono_now();
     const char *path = ph_dir(p, PH_SNAPSHOT_FILE);
     ph_device_t *snap, *live;
     apr_uint32_t n, id;
@@ -184,10 +185,22 @@ static apr_status_t ph_snapshot_restore_in(server_rec *s, apr_pool_t *p,
 
         if (id < n) {
             *d = snap[id];
+            /* A cold start rebases every slot in ph_runtime_attach. */
+            if (restart) {
+                ph_fsm_rebase(d, wall, mono);
+            }
         }
         else {
             memset(d, 0, sizeof(*d));
         }
+    }
+    if (restart) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     PHLOGNO(00177) "no copy of the table from the old "
+                     "generation at this restart, and slotmem's is older "
+                     "than the snapshot: restored %u device slots from "
+                     "the snapshot %s", n, path);
+        return APR_SUCCESS;
     }
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                  PHLOGNO(00026)
@@ -204,24 +217,24 @@ static apr_status_t ph_snapshot_restore_in(server_rec *s, apr_pool_t *p,
  * allocator of its own gives it back to malloc, which unmaps blocks that
  * large. */
 apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *ptemp,
-                                 apr_uint32_t nslots)
+                                 apr_uint32_t nslots, int restart)
 {
     apr_allocator_t *a;
     apr_pool_t *p;
     apr_status_t rv;
 
     if (apr_allocator_create(&a) != APR_SUCCESS) {
-        return ph_snapshot_restore_in(s, ptemp, nslots);
+        return ph_snapshot_restore_in(s, ptemp, nslots, restart);
     }
     if ((rv = apr_pool_create_ex(&p, NULL, NULL, a)) != APR_SUCCESS) {
         apr_allocator_destroy(a);
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      PHLOGNO(00178) "no pool of its own for the snapshot: "
                      "it is read in the startup's temporary pool");
-        return ph_snapshot_restore_in(s, ptemp, nslots);
+        return ph_snapshot_restore_in(s, ptemp, nslots, restart);
     }
     apr_allocator_owner_set(a, p);
-    rv = ph_snapshot_restore_in(s, p, nslots);
+    rv = ph_snapshot_restore_in(s, p, nslots, restart);
     apr_pool_destroy(p);                /* and the allocator with it */
     return rv;
 }

@@ -25,9 +25,12 @@ apr_status_t ph_detect_register(apr_pool_t *pconf, server_rec *s);
 /**
  * At a real start, between ph_runtime_create() and ph_runtime_attach():
  * load StateDir's snapshot into the @a nslots slots if it is fresher
- * than slotmem's copy (after a crash or a power cut).
+ * than slotmem's copy (after a crash or a power cut).  @a restart: a
+ * restart that found no copy of the table in the parent
+ * (ph_retain_restore): the slots it loads get their monotonic times from
+ * their wall times now (PH00177 says it).
  */
 apr_status_t ph_snapshot_restore(server_rec *s, apr_pool_t *p,
-                                 apr_uint32_t nslots);
+                                 apr_uint32_t nslots, int restart);
 
 #endif /* MOD_PHONEHOME_DETECT_H */

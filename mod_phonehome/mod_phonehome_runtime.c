@@ -276,6 +276,11 @@ apr_status_t ph_runtime_lock(void)
     return apr_global_mutex_lock(ph_shared.mutex);
 }
 
+apr_status_t ph_runtime_trylock(void)
+{
+    return apr_global_mutex_trylock(ph_shared.mutex);
+}
+
 void ph_unlock(void)
 {
     apr_global_mutex_unlock(ph_shared.mutex);
@@ -527,8 +532,9 @@ int ph_runtime_attach(apr_pool_t *pconf, server_rec *s)
                      "no random bytes for the device index key");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    /* A new segment each generation, restored from the persisted copy:
-     * the index is derived, so it is built here, before any child runs. */
+    /* A new segment each generation, restored from slotmem's file, the
+     * parent's copy (ph_retain_restore) or the snapshot: the index is
+     * derived, so it is built here, before any child runs. */
     ph_table_rebuild(&ph_shared.table, index, c->max_devices);
     ph_shared.rate_ips = (ph_rate_ip_t *)((char *)index
                                           + ph_table_index_size(c->max_devices));

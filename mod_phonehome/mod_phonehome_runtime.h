@@ -115,6 +115,10 @@ apr_status_t ph_lock(request_rec *r);
 /** Lock the table from a watchdog thread (a failure is not logged). */
 apr_status_t ph_runtime_lock(void);
 
+/** Lock the table if nobody holds it; APR_EBUSY if somebody does (the
+ *  parent at a restart, which must not wait for a stopped child). */
+apr_status_t ph_runtime_trylock(void);
+
 /** Unlock what ph_lock() or ph_runtime_lock() locked. */
 void ph_unlock(void);
 
