@@ -13,10 +13,12 @@
  * (AH02551: the new table starts empty) or miss what they wrote.  The
  * parent copies the used slots here first, in a pre-cleanup (they run
  * before every plain cleanup, slotmem's included), a chunk at a time under
- * the table's lock like the snapshot; the copy lives in memory of the
- * parent's that survives the generation and is reused by the next
- * restart.  Cost: O(used) once a restart, the lock held one chunk at a
- * time.
+ * the table's lock like the snapshot, into memory of the parent's that
+ * survives the generation; the new generation writes it into its table
+ * and frees it.  Cost: O(used) once a restart, the lock held one chunk at
+ * a time, and used slots' worth of the parent's memory during the restart
+ * only (a buffer that large is mapped for it and unmapped by free: at a
+ * million devices 456 MB would otherwise stay in the parent for good).
  */
 
 #include "httpd.h"
@@ -58,7 +60,8 @@ typedef struct ph_retain_t {
     apr_uint32_t count;             /* slots copied */
     apr_uint32_t capacity;          /* slots 'buf' holds */
     int          taken;             /* a copy waits for the next generation */
-    ph_device_t *buf;               /* malloc'd, kept for the parent's life */
+    ph_device_t *buf;               /* malloc'd at the restart, freed once
+                                     * the new generation has it */
 } ph_retain_t;
 
 /* The parent: a child's exit clears its pconf too. */
@@ -75,6 +78,13 @@ static int ph_retain_lock(apr_time_t deadline)
         apr_sleep(apr_time_from_msec(1));
     }
     return 1;
+}
+
+static void ph_retain_free(ph_retain_t *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->capacity = 0;
 }
 
 static apr_status_t ph_retain_take(void *data)
@@ -154,12 +164,17 @@ int ph_retain_restore(server_rec *s)
     apr_uint32_t nslots = ph_runtime_conf()->max_devices;
     apr_uint32_t n, id, kept = 0, dropped = 0;
 
-    if (r == NULL || !r->taken) {
+    if (r == NULL) {
+        return 0;
+    }
+    if (!r->taken) {
+        ph_retain_free(r);              /* a copy given up half-way */
         return 0;
     }
     r->taken = 0;                       /* one generation's, used once */
     if (r->version != PH_DEVICE_VERSION
         || r->slot_size != sizeof(ph_device_t)) {
+        ph_retain_free(r);
         return 0;
     }
     n = r->count;
@@ -190,6 +205,7 @@ int ph_retain_restore(server_rec *s)
             memset(d, 0, sizeof(*d));
         }
     }
+    ph_retain_free(r);
     ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
                  PHLOGNO(00164) "restored %u devices across a restart "
                  "(the old generation's %u slots, copied by the parent: "
