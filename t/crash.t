@@ -70,11 +70,14 @@ EOC
     my $t0 = time;
     my $end = $t0 + $every * ($stoppers + 1);
     my ($next_kill, $next_beat) = ($t0 + 1, $t0);
-    # Beat, kill, look, until the kills are over and every stopper is down,
-    # or time is up.  (Not until the last stopper is down alone: that is
-    # two seconds before the kills end, and on a loaded machine a round
-    # that takes more than a second leaves fewer than 25 kills.)
-    while (time < $end + 30 && (keys %down_at < @stop || time < $end)) {
+    # Beat, kill, look, until the kills are over (the schedule's end, and
+    # at least 25 of them) and every stopper is down, or time is up.  (Not
+    # until the last stopper is down alone: that is two seconds before the
+    # schedule ends, and on a loaded machine, rounds over a second left 24
+    # kills.)
+    my $killing = sub { $_[0] < $end || keys %killed < 25 };
+    while (time < $end + 30
+           && (keys %down_at < @stop || $killing->(time))) {
         my $now = time;
         if ($now >= $next_beat) {
             $next_beat = $now + 0.3;
@@ -87,7 +90,7 @@ EOC
             }
             beat("/raspberrypiPhoneHome/$_", base => $b) for @beaters;
         }
-        if ($now >= $next_kill && $now < $end) {
+        if ($now >= $next_kill && $killing->($now)) {
             $next_kill = $now + 1;
             my @kids = children_of($parent);
             if (@kids) {
