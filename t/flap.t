@@ -92,6 +92,15 @@ EOC
          '?metrics: phonehome_device_flapping 1';
     like get($b, '?metrics'), qr/^phonehome_device_flapping\{device="calm-pi"\} 0$/m,
          '?metrics: 0 for the device with Flap=Off';
+    {
+        # Prometheus's own parser takes the page with the new family.
+        my $file = PhTest::t_dir() . '/private/flap-metrics.txt';
+        open my $fh, '>', $file or die "$file: $!";
+        print $fh get($b, '?metrics');
+        close $fh;
+        my $out = `promtool check metrics < "$file" 2>&1`;
+        is $?, 0, 'promtool check metrics accepts phonehome_device_flapping' or diag $out;
+    }
     like get($b, ''), qr{<span class="state down">[^<]*</span> <span class="flap">flapping</span>},
          'HTML: the flapping mark next to the state';
     like get($b, '?device=flap-pi'), qr{<span class="flap">flapping</span>}, 'HTML detail: the mark';
