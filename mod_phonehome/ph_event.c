@@ -33,7 +33,7 @@ void ph_event_from_device(ph_event_t *e, const ph_device_t *d, int kind,
     e->uptime = e->has_uptime ? d->uptime : 0;
     apr_cpystrn(e->remote_ip, d->remote_ip, sizeof(e->remote_ip));
     apr_cpystrn(e->boot_id, d->boot_id, sizeof(e->boot_id));
-    if (kind == PH_EV_FLAP || kind == PH_EV_FLAP_END) {
+    if (ph_event_is_flap(kind)) {
         e->state = d->state;
         e->flaps = d->flap_count;
         e->flap_period = d->flap_period;
@@ -47,7 +47,7 @@ const char *ph_event_word(int kind)
          : kind == PH_EV_FLAP_END ? "Stable" : "Good";
 }
 
-static int ph_event_flap(int kind)
+int ph_event_is_flap(int kind)
 {
     return kind == PH_EV_FLAP || kind == PH_EV_FLAP_END;
 }
@@ -67,7 +67,7 @@ const char *ph_event_format(apr_pool_t *p, const ph_event_t *e)
                         e->remote_ip[0] ? e->remote_ip : "-",
                         e->boot_id[0] ? e->boot_id : "-");
 
-    if (!ph_event_flap(e->kind)) {
+    if (!ph_event_is_flap(e->kind)) {
         return line;
     }
     /* "ev2": the same fields, then the flap event's own. */
@@ -152,7 +152,7 @@ const char *ph_event_parse(ph_event_t *e, const char *line)
     v2 = tag[2] == '2';
     if (!ph_event_number(&s, PH_EV_DOWN, v2 ? PH_EV_FLAP_END : PH_EV_FIRST,
                          &kind)
-        || (v2 && !ph_event_flap((int)kind))
+        || (v2 && !ph_event_is_flap((int)kind))
         || !ph_event_number(&s, PH_STATE_UNKNOWN, PH_STATE_PAUSED, &former)
         || !ph_event_number(&s, 0, APR_INT64_MAX, &tm)
         || !ph_event_token(&s, name, sizeof(name) - 1)
@@ -207,7 +207,7 @@ const char *ph_event_json(apr_pool_t *p, const ph_event_t *e,
 {
     static const char *const what[] = { "none", "down", "up", "first" };
 
-    if (ph_event_flap(e->kind)) {
+    if (ph_event_is_flap(e->kind)) {
         return apr_psprintf(p, "{\"time\":%" APR_INT64_T_FMT ",\"event\":"
                             "\"%s\",\"device\":%s,\"display\":%s,"
                             "\"state\":\"%s\",\"since\":%" APR_INT64_T_FMT

@@ -60,6 +60,10 @@ const char *ph_event_parse(ph_event_t *e, const char *line);
 const char *ph_event_json(apr_pool_t *p, const ph_event_t *e,
                           const char *display);
 
+/** Whether @a kind is a flap event (PH_EV_FLAP, PH_EV_FLAP_END): its
+ *  queue line is "ev2", it tells the device's state and its changes. */
+int ph_event_is_flap(int kind);
+
 /** "Error" for a down event, "Flapping" and "Stable" for the flap events,
  *  "Good" for the others. */
 const char *ph_event_word(int kind);

@@ -512,7 +512,7 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
 
         PH_LINE(ph_mail_headline(p, m->displays[0], e));
         PH_LINE(apr_pstrcat(p, "Time: ", ph_mail_date1(p, e->time), NULL));
-        PH_LINE(e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END
+        PH_LINE(ph_event_is_flap(e->kind)
                 ? apr_pstrcat(p, "State now: ",
                               ph_state_mail_word(e->state), NULL)
                 : apr_pstrcat(p, "Former state was ",
@@ -532,7 +532,7 @@ const char *ph_mail_compose(apr_pool_t *p, const ph_mail_t *m)
             const ph_event_t *e = m->events[i];
 
             PH_LINE("");
-            PH_LINE(e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END
+            PH_LINE(ph_event_is_flap(e->kind)
                     ? ph_mail_headline(p, m->displays[i], e)
                     : apr_psprintf(p, "%s is now in state: %s (former state "
                                    "was %s)", m->displays[i], word,

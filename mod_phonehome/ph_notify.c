@@ -365,7 +365,7 @@ static const char *ph_notify_body(apr_pool_t *p, const ph_mail_t *m,
 
         out = apr_psprintf(p, "%s\n%s %s\nAdditional info: %s",
                            ph_mail_headline(p, m->displays[0], e),
-                           e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END
+                           ph_event_is_flap(e->kind)
                            ? "State now:" : "Former state was",
                            ph_state_mail_word(e->kind == PH_EV_FLAP
                                               || e->kind == PH_EV_FLAP_END

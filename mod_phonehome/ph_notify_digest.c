@@ -34,7 +34,7 @@ static const char *ph_event_name(int kind)
 /* The state a message of @a e tells: a flap event's is the device's. */
 static const char *ph_event_state(const ph_event_t *e)
 {
-    if (e->kind == PH_EV_FLAP || e->kind == PH_EV_FLAP_END) {
+    if (ph_event_is_flap(e->kind)) {
         return ph_state_name(e->state);
     }
     return e->kind == PH_EV_DOWN ? "down" : "up";
