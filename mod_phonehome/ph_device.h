@@ -22,7 +22,7 @@
 
 #include "ph_wire.h"
 
-#define PH_DEVICE_VERSION   8
+#define PH_DEVICE_VERSION   9
 
 #define PH_NAME_MAX         63      /* longest device name */
 #define PH_IP_MAX           47      /* longest IPv6 text form + zone slack */
@@ -110,6 +110,16 @@ typedef struct ph_device_t {
                                      * flapping */
     apr_uint16_t flap_limit;        /* more changes than this: flapping */
     apr_byte_t   flapping;          /* PH_FLAP_* */
+    /* Version 9: maintenance windows and reminders.  remind_every is
+     * refreshed from the configuration like max_age; remind_next is in
+     * monotonic seconds like the flap times (ph_fsm_rebase moves it). */
+    apr_byte_t   maint;             /* in a PhoneHomeMaintenance window at
+                                     * the last tick: 1, else 0 */
+    apr_uint32_t remind_every;      /* seconds; 0: no reminders */
+    apr_uint32_t remind_next;       /* the next reminder is due; 0: none */
+    apr_uint16_t remind_count;      /* reminders sent in this outage */
+    apr_uint16_t spare9;            /* 0 */
+    apr_uint32_t spare9b;           /* 0: the 8-byte alignment, named */
 } ph_device_t;
 
 /** Lower-case name of a state as used in every status format. */

@@ -22,6 +22,7 @@
 #define PH_V5_VERSION       5
 #define PH_V6_VERSION       6
 #define PH_V7_VERSION       7
+#define PH_V8_VERSION       8
 
 void ph_snapshot_from_v5(ph_device_t *d, const ph_device_v5_t *o)
 {
@@ -50,6 +51,13 @@ void ph_snapshot_from_v6(ph_device_t *d, const ph_device_v6_t *o)
      * `version`; what follows it is new and starts at 0. */
     memcpy(d, o, tail);
     memset((char *)d + tail, 0, sizeof(*d) - tail);
+    d->version = d->name[0] ? PH_DEVICE_VERSION : 0;
+}
+
+void ph_snapshot_from_v8(ph_device_t *d, const char *rec)
+{
+    memcpy(d, rec, PH_V8_PREFIX);
+    memset((char *)d + PH_V8_PREFIX, 0, sizeof(*d) - PH_V8_PREFIX);
     d->version = d->name[0] ? PH_DEVICE_VERSION : 0;
 }
 
@@ -103,7 +111,7 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
     ph_snapshot_hdr_t h;
     apr_size_t body, size = sizeof(ph_device_t);
     apr_uint32_t i;
-    int v5, v6;
+    int v5, v6, v8;
 
     if (len < sizeof(h)) {
         return "too short";
@@ -116,7 +124,8 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
     /* Version 7 is version 6's layout (440 bytes), its number bumped. */
     v6 = (h.version == PH_V6_VERSION || h.version == PH_V7_VERSION)
          && h.record_size == sizeof(ph_device_v6_t);
-    if (!v5 && !v6 && (h.version != PH_DEVICE_VERSION
+    v8 = h.version == PH_V8_VERSION && h.record_size == PH_V8_SIZE;
+    if (!v5 && !v6 && !v8 && (h.version != PH_DEVICE_VERSION
                        || h.record_size != sizeof(ph_device_t))) {
         return "written by another version";
     }
@@ -125,6 +134,9 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
     }
     else if (v6) {
         size = sizeof(ph_device_v6_t);
+    }
+    else if (v8) {
+        size = PH_V8_SIZE;
     }
     body = len - sizeof(h);
     if (body % size != 0 || body / size != h.count) {
@@ -150,6 +162,9 @@ const char *ph_snapshot_decode(apr_pool_t *p, const char *buf,
 
             memcpy(&o, rec, sizeof(o));
             ph_snapshot_from_v6(d, &o);
+        }
+        else if (v8) {
+            ph_snapshot_from_v8(d, rec);
         }
         else {
             memcpy(d, rec, size);

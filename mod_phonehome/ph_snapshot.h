@@ -17,6 +17,8 @@
 #define PH_SNAPSHOT_H
 
 #include <apr.h>
+#include <stddef.h>
+
 #include <apr_pools.h>
 
 #include "ph_device.h"
@@ -87,6 +89,15 @@ typedef struct ph_device_v6_t {
 /** A version-6 or -7 slot @a o as a slot of today's layout in @a d: the
  *  fields added since start at 0. */
 void ph_snapshot_from_v6(ph_device_t *d, const ph_device_v6_t *o);
+
+/** Layout version 8 (456 bytes): today's layout up to and including
+ *  `flapping`; version 9 appends the maintenance and reminder fields. */
+#define PH_V8_SIZE          456
+#define PH_V8_PREFIX        (offsetof(ph_device_t, flapping) + 1)
+
+/** A version-8 record @a rec (PH_V8_SIZE bytes) as a slot of today's
+ *  layout in @a d: the fields added since start at 0. */
+void ph_snapshot_from_v8(ph_device_t *d, const char *rec);
 
 #define PH_SNAPSHOT_FILE    "state.snapshot"
 

@@ -316,6 +316,63 @@ START_TEST(snapshot_decode_refuses)
 }
 END_TEST
 
+/* Version 8 (456 bytes, flap damping): today's layout up to `flapping`;
+ * the version 9 fields (maintenance, reminders) start at 0. */
+START_TEST(snapshot_reads_version_8)
+{
+    ph_device_t *devs = snap_devices(), *out;
+    apr_size_t len, hlen = 40, size8 = PH_V8_SIZE, i;
+    const char *buf;
+    char *v8;
+    apr_uint64_t sum;
+    apr_uint32_t n, v;
+    apr_time_t written;
+
+    ck_assert_uint_eq(PH_V8_PREFIX, 455);
+    devs[0].flap_count = 7;
+    devs[0].flap_limit = 4;
+    devs[0].flapping = 1;
+    buf = ph_snapshot_encode(pool, devs, 3, SEC(2000), &len);
+    v8 = apr_pcalloc(pool, hlen + 3 * size8);
+    memcpy(v8, buf, hlen);
+    for (i = 0; i < 3; i++) {
+        char rec[PH_V8_SIZE];
+
+        memset(rec, 0, sizeof(rec));
+        memcpy(rec, &devs[i], PH_V8_PREFIX);
+        rec[offsetof(ph_device_t, version)] = devs[i].name[0] ? 8 : 0;
+        memcpy(v8 + hlen + i * size8, rec, size8);
+    }
+    v = 8;
+    memcpy(v8 + SNAP_VERSION_AT, &v, 4);
+    v = (apr_uint32_t)size8;
+    memcpy(v8 + SNAP_RECSIZE_AT, &v, 4);
+    sum = fnv64(v8 + hlen, 3 * size8);
+    memcpy(v8 + SNAP_CHECKSUM_AT, &sum, 8);
+
+    ck_assert_ptr_null(ph_snapshot_decode(pool, v8, hlen + 3 * size8, &out,
+                                          &n, &written));
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(out[0].name, "kitchen-pi");
+    ck_assert_uint_eq(out[0].version, PH_DEVICE_VERSION);
+    ck_assert_uint_eq(out[0].flap_count, 7);
+    ck_assert_uint_eq(out[0].flap_limit, 4);
+    ck_assert_int_eq(out[0].flapping, 1);
+    ck_assert(out[0].last_seen == devs[0].last_seen);
+    ck_assert_str_eq(out[2].name, "garage");
+    ck_assert_str_eq(out[1].name, "");
+    ck_assert_uint_eq(out[1].version, 0);
+    for (i = PH_V8_PREFIX; i < sizeof(ph_device_t); i++) {
+        ck_assert_int_eq(((const char *)&out[0])[i], 0);
+    }
+    /* A record size that is not 456 under version 8 is refused. */
+    v = (apr_uint32_t)size8 - 8;
+    memcpy(v8 + SNAP_RECSIZE_AT, &v, 4);
+    ck_assert_ptr_nonnull(ph_snapshot_decode(pool, v8, hlen + 3 * size8,
+                                             &out, &n, &written));
+}
+END_TEST
+
 START_TEST(snapshot_freshness)
 {
     ph_device_t d[4];
@@ -361,6 +418,7 @@ Suite *test_snapshot_suite(void)
     tcase_add_test(tc, snapshot_reads_version_5);
     tcase_add_test(tc, snapshot_reads_version_6);
     tcase_add_test(tc, snapshot_reads_version_7);
+    tcase_add_test(tc, snapshot_reads_version_8);
     tcase_add_test(tc, snapshot_freshness);
     tcase_add_test(tc, snapshot_due_only_when_something_changed);
     return s;
