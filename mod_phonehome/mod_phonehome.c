@@ -25,6 +25,7 @@
 #include "mod_phonehome_beatto.h"
 #include "mod_phonehome_config.h"
 #include "mod_phonehome_detect.h"
+#include "mod_phonehome_directives.h"
 #include "mod_phonehome_downtime.h"
 #include "mod_phonehome_mail.h"
 #include "mod_phonehome_notify.h"
