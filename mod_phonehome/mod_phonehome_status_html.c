@@ -576,10 +576,12 @@ static void ph_section_row(ph_walk_t *w, const ph_device_t *d,
     apr_time_t now = *(apr_time_t *)baton;
 
     (void)index;
-    ap_rprintf(w->r, "<tr><td>%s</td><td>%s</td><td><b>%s</b></td>"
+    ap_rprintf(w->r, "<tr><td>%s</td><td>%s</td><td><b>%s</b>%s</td>"
                "<td>%s</td><td>%s</td></tr>\n", ph_text_html(p, d->name),
                ph_text_html(p, ph_display_name(p, ph_runtime_conf(), d->name)),
-               ph_state_name(d->state), ph_human_ago(p, now, d->last_seen),
+               ph_state_name(d->state),
+               (d->flapping & PH_FLAP_ON) ? " (flapping)" : "",
+               ph_human_ago(p, now, d->last_seen),
                ph_text_html(p, ph_html_when(p, d, now)));
 }
 

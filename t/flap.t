@@ -70,6 +70,9 @@ sub keep_beating {
     my $h = server('flap', $smtp->port, <<'EOC');
 PhoneHomeFlapLimit 3 20
 PhoneHomeDevice calm-pi MaxAge=1 Flap=Off MailTo=calm@example.com
+<Location /server-status>
+    SetHandler server-status
+</Location>
 EOC
     my $b = $h->base;
     my $t0 = time;
@@ -105,6 +108,11 @@ EOC
          'HTML: the flapping mark next to the state';
     like get($b, '?device=flap-pi'), qr{<span class="flap">flapping</span>}, 'HTML detail: the mark';
     like get($b, '/style.css'), qr/^\.flap\{/m, 'style.css has the rule';
+    my $ss = $ua->get("$b/server-status")->decoded_content // '';
+    like $ss, qr{<tr><td>flap-pi</td><td>[^<]*</td><td><b>down</b> \(flapping\)</td>},
+         '/server-status: the mark in the PhoneHome section';
+    like $ss, qr{<tr><td>calm-pi</td><td>[^<]*</td><td><b>\w+</b></td>},
+         '/server-status: none for a device that is not flapping';
 
     cycle($b, 'flap-pi', 'calm-pi');            # up (6), down (7)
     cycle($b, 'flap-pi', 'calm-pi');            # up (8), down (9)
